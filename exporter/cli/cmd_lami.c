@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_lami.c - the `vmflow lami` verb (not built yet: answers "not implemented yet", exit 2).
+ */
+#include "cli/commands.h"
+
+int vf_cmd_lami(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return vf_cli_not_implemented("lami");
+}

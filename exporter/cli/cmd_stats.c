@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_stats.c - the `vmflow stats` verb (not built yet: answers "not implemented yet", exit 2).
+ */
+#include "cli/commands.h"
+
+int vf_cmd_stats(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return vf_cli_not_implemented("stats");
+}

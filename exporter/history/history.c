@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * history.c - attribute paths with [start, end) intervals, spilled to disk.
+ *
+ * Each path keeps its newest intervals in a fixed buffer of CHUNK_RECORDS
+ * records; a full buffer is appended to one unlinked spill file and only its
+ * offset is kept. Memory is O(paths * CHUNK_RECORDS), plus 8 bytes per spilled
+ * chunk. Reading back sorts the path ids by name and streams each path's
+ * chunks, then its in-memory tail.
+ */
+#include "vmflow/history.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/strtab.h"
+
+#define CHUNK_RECORDS 256
+
+struct record {
+	int64_t start_ns;
+	int64_t end_ns;
+	uint32_t value_id;
+	uint32_t pad;
+};
+
+struct path_state {
+	struct record *buf;       /* owned, CHUNK_RECORDS, allocated on first add */
+	uint32_t buf_count;
+	uint64_t *chunk_offsets;  /* owned: spill file offsets of full chunks, in time order */
+	uint32_t chunk_count;
+	uint32_t chunk_cap;
+	int64_t last_end_ns;      /* end of the newest closed interval (INT64_MIN if none) */
+	uint32_t open_value;      /* VF_HISTORY_NONE when no open interval */
+	int64_t open_start_ns;
+};
+
+struct vf_history {
+	struct vf_strtab paths;
+	struct vf_strtab values;
+	struct path_state *states; /* owned, indexed by path id */
+	uint32_t state_cap;
+	FILE *spill;               /* owned, unlinked temporary file; NULL until first spill */
+	char tmp_dir[512];
+	uint64_t spill_size;
+	uint64_t interval_count;
+};
+
+struct vf_history *vf_history_new(const char *tmp_dir, struct vf_error *err)
+{
+	struct vf_history *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory creating the state history");
+		return NULL;
+	}
+	vf_strtab_init(&h->paths);
+	vf_strtab_init(&h->values);
+	if (!tmp_dir || !*tmp_dir) {
+		tmp_dir = getenv("TMPDIR");
+	}
+	snprintf(h->tmp_dir, sizeof(h->tmp_dir), "%s", tmp_dir && *tmp_dir ? tmp_dir : "/tmp");
+	return h;
+}
+
+void vf_history_free(struct vf_history *h)
+{
+	uint32_t i;
+
+	if (!h) {
+		return;
+	}
+	for (i = 0; i < h->paths.count; i++) {
+		free(h->states[i].buf);
+		free(h->states[i].chunk_offsets);
+	}
+	free(h->states);
+	if (h->spill) {
+		fclose(h->spill);
+	}
+	vf_strtab_fini(&h->paths);
+	vf_strtab_fini(&h->values);
+	free(h);
+}
+
+uint32_t vf_history_path(struct vf_history *h, const char *path)
+{
+	uint32_t id = vf_strtab_intern(&h->paths, path);
+
+	if (id == VF_STRTAB_NONE) {
+		return VF_HISTORY_NONE;
+	}
+	if (id >= h->state_cap) {
+		uint32_t cap = h->state_cap ? h->state_cap * 2 : 64;
+		struct path_state *n;
+
+		while (cap <= id) {
+			cap *= 2;
+		}
+		n = realloc(h->states, (size_t)cap * sizeof(*n));
+		if (!n) {
+			return VF_HISTORY_NONE;
+		}
+		memset(n + h->state_cap, 0, (size_t)(cap - h->state_cap) * sizeof(*n));
+		for (uint32_t i = h->state_cap; i < cap; i++) {
+			n[i].open_value = VF_HISTORY_NONE;
+			n[i].last_end_ns = INT64_MIN;
+		}
+		h->states = n;
+		h->state_cap = cap;
+	}
+	return id;
+}
+
+uint32_t vf_history_value(struct vf_history *h, const char *value)
+{
+	uint32_t id = vf_strtab_intern(&h->values, value);
+
+	return id == VF_STRTAB_NONE ? VF_HISTORY_NONE : id;
+}
+
+uint32_t vf_history_find_path(const struct vf_history *h, const char *path)
+{
+	uint32_t id = vf_strtab_find(&h->paths, path);
+
+	return id == VF_STRTAB_NONE ? VF_HISTORY_NONE : id;
+}
+
+const char *vf_history_path_name(const struct vf_history *h, uint32_t path_id)
+{
+	return vf_strtab_get(&h->paths, path_id);
+}
+
+const char *vf_history_value_name(const struct vf_history *h, uint32_t value_id)
+{
+	return vf_strtab_get(&h->values, value_id);
+}
+
+uint32_t vf_history_path_count(const struct vf_history *h)
+{
+	return h->paths.count;
+}
+
+uint32_t vf_history_value_count(const struct vf_history *h)
+{
+	return h->values.count;
+}
+
+uint64_t vf_history_interval_count(const struct vf_history *h)
+{
+	return h->interval_count;
+}
+
+static enum vf_status open_spill(struct vf_history *h, struct vf_error *err)
+{
+	char tmpl[600];
+	int fd;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/vmflow-history-XXXXXX", h->tmp_dir);
+	fd = mkstemp(tmpl);
+	if (fd < 0) {
+		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot create a temporary file: %s",
+			     strerror(errno));
+		return VF_ERR_IO;
+	}
+	unlink(tmpl);
+	h->spill = fdopen(fd, "w+b");
+	if (!h->spill) {
+		close(fd);
+		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot open a temporary file: %s",
+			     strerror(errno));
+		return VF_ERR_IO;
+	}
+	return VF_OK;
+}
+
+static enum vf_status spill_chunk(struct vf_history *h, struct path_state *ps,
+				  struct vf_error *err)
+{
+	if (!h->spill && open_spill(h, err) != VF_OK) {
+		return VF_ERR_IO;
+	}
+	if (ps->chunk_count == ps->chunk_cap) {
+		uint32_t cap = ps->chunk_cap ? ps->chunk_cap * 2 : 8;
+		uint64_t *n = realloc(ps->chunk_offsets, (size_t)cap * sizeof(*n));
+
+		if (!n) {
+			VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory in the state history");
+			return VF_ERR_NOMEM;
+		}
+		ps->chunk_offsets = n;
+		ps->chunk_cap = cap;
+	}
+	if (fseeko(h->spill, (off_t)h->spill_size, SEEK_SET) != 0 ||
+	    fwrite(ps->buf, sizeof(struct record), CHUNK_RECORDS, h->spill) != CHUNK_RECORDS) {
+		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot write the history spill file: %s",
+			     strerror(errno));
+		return VF_ERR_IO;
+	}
+	ps->chunk_offsets[ps->chunk_count++] = h->spill_size;
+	h->spill_size += (uint64_t)CHUNK_RECORDS * sizeof(struct record);
+	ps->buf_count = 0;
+	return VF_OK;
+}
+
+enum vf_status vf_history_add(struct vf_history *h, uint32_t path_id, int64_t start_ns,
+			      int64_t end_ns, uint32_t value_id, struct vf_error *err)
+{
+	struct path_state *ps;
+	struct record *r;
+
+	if (path_id >= h->paths.count || value_id >= h->values.count) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL, "history: bad path or value id");
+		return VF_ERR_INTERNAL;
+	}
+	if (end_ns <= start_ns) {
+		return VF_OK;
+	}
+	ps = &h->states[path_id];
+	if (start_ns < ps->last_end_ns) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL,
+			     "history: interval [%lld, %lld) on %s overlaps the previous one ending at %lld",
+			     (long long)start_ns, (long long)end_ns, h->paths.strings[path_id],
+			     (long long)ps->last_end_ns);
+		return VF_ERR_INTERNAL;
+	}
+	if (!ps->buf) {
+		ps->buf = malloc(CHUNK_RECORDS * sizeof(*ps->buf));
+		if (!ps->buf) {
+			VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory in the state history");
+			return VF_ERR_NOMEM;
+		}
+	}
+	if (ps->buf_count == CHUNK_RECORDS && spill_chunk(h, ps, err) != VF_OK) {
+		return err ? err->status : VF_ERR_IO;
+	}
+	r = &ps->buf[ps->buf_count++];
+	r->start_ns = start_ns;
+	r->end_ns = end_ns;
+	r->value_id = value_id;
+	r->pad = 0;
+	ps->last_end_ns = end_ns;
+	h->interval_count++;
+	return VF_OK;
+}
+
+enum vf_status vf_history_set(struct vf_history *h, uint32_t path_id, int64_t ts_ns,
+			      uint32_t value_id, struct vf_error *err)
+{
+	struct path_state *ps;
+	enum vf_status st;
+
+	if (path_id >= h->paths.count) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL, "history: bad path id");
+		return VF_ERR_INTERNAL;
+	}
+	ps = &h->states[path_id];
+	if (ps->open_value == value_id) {
+		return VF_OK;
+	}
+	st = vf_history_end(h, path_id, ts_ns, err);
+	if (st != VF_OK) {
+		return st;
+	}
+	ps->open_value = value_id;
+	ps->open_start_ns = ts_ns;
+	return VF_OK;
+}
+
+enum vf_status vf_history_end(struct vf_history *h, uint32_t path_id, int64_t ts_ns,
+			      struct vf_error *err)
+{
+	struct path_state *ps;
+	enum vf_status st = VF_OK;
+
+	if (path_id >= h->paths.count) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL, "history: bad path id");
+		return VF_ERR_INTERNAL;
+	}
+	ps = &h->states[path_id];
+	if (ps->open_value != VF_HISTORY_NONE) {
+		st = vf_history_add(h, path_id, ps->open_start_ns, ts_ns, ps->open_value, err);
+		ps->open_value = VF_HISTORY_NONE;
+	}
+	return st;
+}
+
+uint32_t vf_history_current(const struct vf_history *h, uint32_t path_id)
+{
+	return path_id < h->paths.count ? h->states[path_id].open_value : VF_HISTORY_NONE;
+}
+
+int64_t vf_history_current_start(const struct vf_history *h, uint32_t path_id)
+{
+	return path_id < h->paths.count ? h->states[path_id].open_start_ns : 0;
+}
+
+enum vf_status vf_history_close_all(struct vf_history *h, int64_t end_ns, struct vf_error *err)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->paths.count; i++) {
+		enum vf_status st = vf_history_end(h, i, end_ns, err);
+
+		if (st != VF_OK) {
+			return st;
+		}
+	}
+	return VF_OK;
+}
+
+/* ---- reading back ---- */
+
+struct vf_history_iter {
+	struct vf_history *h;     /* borrowed */
+	uint32_t *order;          /* owned: path ids sorted by name */
+	uint32_t order_pos;
+	uint32_t chunk_pos;       /* next chunk of the current path; chunk_count = tail */
+	struct record *rbuf;      /* owned: CHUNK_RECORDS */
+	uint32_t rcount;
+	uint32_t rpos;
+	int io_failed;
+};
+
+static const struct vf_strtab *sort_names;
+
+static int cmp_path_names(const void *a, const void *b)
+{
+	return strcmp(sort_names->strings[*(const uint32_t *)a],
+		      sort_names->strings[*(const uint32_t *)b]);
+}
+
+struct vf_history_iter *vf_history_iter_new(struct vf_history *h, struct vf_error *err)
+{
+	struct vf_history_iter *it = calloc(1, sizeof(*it));
+	uint32_t i;
+
+	if (!it) {
+		goto nomem;
+	}
+	it->h = h;
+	it->order = malloc(((size_t)h->paths.count + 1) * sizeof(*it->order));
+	it->rbuf = malloc(CHUNK_RECORDS * sizeof(*it->rbuf));
+	if (!it->order || !it->rbuf) {
+		goto nomem;
+	}
+	for (i = 0; i < h->paths.count; i++) {
+		it->order[i] = i;
+	}
+	sort_names = &h->paths;
+	qsort(it->order, h->paths.count, sizeof(*it->order), cmp_path_names);
+	sort_names = NULL;
+	if (h->spill) {
+		fflush(h->spill);
+	}
+	return it;
+nomem:
+	if (it) {
+		free(it->order);
+		free(it->rbuf);
+		free(it);
+	}
+	VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory reading the state history");
+	return NULL;
+}
+
+/* Loads the next batch of records of the current path; returns 0 when the path is done. */
+static int load_batch(struct vf_history_iter *it)
+{
+	struct path_state *ps = &it->h->states[it->order[it->order_pos]];
+
+	if (it->chunk_pos < ps->chunk_count) {
+		if (fseeko(it->h->spill, (off_t)ps->chunk_offsets[it->chunk_pos], SEEK_SET) != 0 ||
+		    fread(it->rbuf, sizeof(struct record), CHUNK_RECORDS, it->h->spill) !=
+			    CHUNK_RECORDS) {
+			it->io_failed = 1;
+			return 0;
+		}
+		it->rcount = CHUNK_RECORDS;
+	} else if (it->chunk_pos == ps->chunk_count && ps->buf_count > 0) {
+		memcpy(it->rbuf, ps->buf, ps->buf_count * sizeof(struct record));
+		it->rcount = ps->buf_count;
+	} else {
+		return 0;
+	}
+	it->chunk_pos++;
+	it->rpos = 0;
+	return 1;
+}
+
+int vf_history_iter_next(struct vf_history_iter *it, uint32_t *path_id, int64_t *start_ns,
+			 int64_t *end_ns, uint32_t *value_id)
+{
+	while (it->order_pos < it->h->paths.count && !it->io_failed) {
+		if (it->rpos < it->rcount) {
+			struct record *r = &it->rbuf[it->rpos++];
+
+			*path_id = it->order[it->order_pos];
+			*start_ns = r->start_ns;
+			*end_ns = r->end_ns;
+			*value_id = r->value_id;
+			return 1;
+		}
+		if (!load_batch(it)) {
+			it->order_pos++;
+			it->chunk_pos = 0;
+			it->rcount = 0;
+			it->rpos = 0;
+		}
+	}
+	return 0;
+}
+
+enum vf_status vf_history_iter_free(struct vf_history_iter *it, struct vf_error *err)
+{
+	enum vf_status st = VF_OK;
+
+	if (!it) {
+		return VF_OK;
+	}
+	if (it->io_failed) {
+		VF_ERROR_SET(err, VF_ERR_IO, it->h->tmp_dir, "cannot read the history spill file");
+		st = VF_ERR_IO;
+	}
+	free(it->order);
+	free(it->rbuf);
+	free(it);
+	return st;
+}
+
+enum vf_status vf_history_check(struct vf_history *h, struct vf_error *err)
+{
+	struct vf_history_iter *it = vf_history_iter_new(h, err);
+	uint32_t p, v, last_p = VF_HISTORY_NONE;
+	int64_t s, e, last_e = INT64_MIN;
+	enum vf_status st = VF_OK;
+
+	if (!it) {
+		return VF_ERR_NOMEM;
+	}
+	while (vf_history_iter_next(it, &p, &s, &e, &v)) {
+		if (p != last_p) {
+			last_p = p;
+			last_e = INT64_MIN;
+		}
+		if (e <= s || s < last_e) {
+			VF_ERROR_SET(err, VF_ERR_INTERNAL, h->paths.strings[p],
+				     "interval [%lld, %lld) is empty or overlaps the previous one",
+				     (long long)s, (long long)e);
+			st = VF_ERR_INTERNAL;
+			break;
+		}
+		last_e = e;
+	}
+	if (vf_history_iter_free(it, err) != VF_OK && st == VF_OK) {
+		st = VF_ERR_IO;
+	}
+	return st;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sink.h - where the simulator's events go: one interface, several back ends
+ * (sink_ctf.c: lttng-modules 2.13 CTF; later sink_tcxml.c: Trace Compass XML
+ * stub trace; sink_memory.c: straight into the analyses).
+ *
+ * The simulator calls emit() in non-decreasing ts_ns order (globally, hence
+ * per CPU too), then finish() once with the trace end time, then free().
+ * A sink borrows each event only for the duration of emit().
+ */
+#ifndef VMFLOW_SYNTH_SINK_H
+#define VMFLOW_SYNTH_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmflow/error.h"
+#include "vmflow/event.h"
+
+struct vf_sink {
+	enum vf_status (*emit)(struct vf_sink *sink, const struct vf_event *ev,
+			       struct vf_error *err);
+	enum vf_status (*finish)(struct vf_sink *sink, int64_t end_ns, struct vf_error *err);
+	void (*free)(struct vf_sink *sink); /* accepts a sink whose finish failed or never ran */
+};
+
+/* What the trace says about the host it was recorded on (CTF env + clock). */
+struct vf_trace_desc {
+	char hostname[64];
+	char kernel_release[64];     /* e.g. "6.1.0-27-amd64" */
+	char kernel_version[128];    /* e.g. "#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)" */
+	char trace_name[128];        /* env trace_name */
+	char creation_datetime[32];  /* env trace_creation_datetime, e.g. "20261126T010203+0000" */
+	uint8_t clock_uuid[16];      /* clock uuid (= host boot_id; Trace Compass host id) */
+	uint8_t trace_uuid[16];      /* packet header uuid */
+	int64_t clock_offset_ns;     /* clock offset: realtime - monotonic; ts_ns = offset + cycles */
+	uint32_t cpu_count;          /* one stream per CPU: channel0_<cpu> */
+	uint32_t packet_size;        /* bytes per packet, multiple of 4096 (lttng subbuffer size) */
+	enum vf_event_naming naming; /* kvm_x86_* or legacy kvm_* */
+	bool pid_tid_context;        /* stream event context with pid and tid */
+};
+
+/*
+ * CTF back end: creates trace_dir (must not exist or be empty) and writes
+ * trace_dir/metadata and trace_dir/channel0_<cpu> exactly as lttng-modules 2.13
+ * would. Memory is bounded by cpu_count * packet_size.
+ */
+struct vf_sink *vf_sink_ctf_new(const char *trace_dir, const struct vf_trace_desc *desc,
+				struct vf_error *err);
+
+#endif /* VMFLOW_SYNTH_SINK_H */

@@ -430,6 +430,90 @@ enum vf_status vf_history_iter_free(struct vf_history_iter *it, struct vf_error 
 	return st;
 }
 
+/* ---- one path at a time ---- */
+
+struct vf_history_path_iter {
+	const struct vf_history *h; /* borrowed */
+	uint32_t path_id;
+	uint32_t chunk_pos;       /* next chunk to load; chunk_count = the in-memory tail */
+	struct record *rbuf;      /* owned: CHUNK_RECORDS */
+	uint32_t rcount;
+	uint32_t rpos;
+	int io_failed;
+};
+
+struct vf_history_path_iter *vf_history_path_iter_new(const struct vf_history *h,
+						      uint32_t path_id, struct vf_error *err)
+{
+	struct vf_history_path_iter *it;
+
+	if (path_id >= h->paths.count) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL, "history: bad path id");
+		return NULL;
+	}
+	it = calloc(1, sizeof(*it));
+	if (!it || !(it->rbuf = malloc(CHUNK_RECORDS * sizeof(*it->rbuf)))) {
+		free(it);
+		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory reading the state history");
+		return NULL;
+	}
+	it->h = h;
+	it->path_id = path_id;
+	if (h->spill) {
+		fflush(h->spill);
+	}
+	return it;
+}
+
+int vf_history_path_iter_next(struct vf_history_path_iter *it, int64_t *start_ns,
+			      int64_t *end_ns, uint32_t *value_id)
+{
+	const struct path_state *ps = &it->h->states[it->path_id];
+
+	while (it->rpos >= it->rcount) {
+		if (it->io_failed) {
+			return 0;
+		}
+		if (it->chunk_pos < ps->chunk_count) {
+			if (fseeko(it->h->spill, (off_t)ps->chunk_offsets[it->chunk_pos], SEEK_SET) != 0 ||
+			    fread(it->rbuf, sizeof(struct record), CHUNK_RECORDS, it->h->spill) !=
+				    CHUNK_RECORDS) {
+				it->io_failed = 1;
+				return 0;
+			}
+			it->rcount = CHUNK_RECORDS;
+		} else if (it->chunk_pos == ps->chunk_count && ps->buf_count > 0) {
+			memcpy(it->rbuf, ps->buf, ps->buf_count * sizeof(struct record));
+			it->rcount = ps->buf_count;
+		} else {
+			return 0;
+		}
+		it->chunk_pos++;
+		it->rpos = 0;
+	}
+	*start_ns = it->rbuf[it->rpos].start_ns;
+	*end_ns = it->rbuf[it->rpos].end_ns;
+	*value_id = it->rbuf[it->rpos].value_id;
+	it->rpos++;
+	return 1;
+}
+
+enum vf_status vf_history_path_iter_free(struct vf_history_path_iter *it, struct vf_error *err)
+{
+	enum vf_status st = VF_OK;
+
+	if (!it) {
+		return VF_OK;
+	}
+	if (it->io_failed) {
+		VF_ERROR_SET(err, VF_ERR_IO, it->h->tmp_dir, "cannot read the history spill file");
+		st = VF_ERR_IO;
+	}
+	free(it->rbuf);
+	free(it);
+	return st;
+}
+
 enum vf_status vf_history_check(struct vf_history *h, struct vf_error *err)
 {
 	struct vf_history_iter *it = vf_history_iter_new(h, err);

@@ -81,6 +81,22 @@ int vf_history_iter_next(struct vf_history_iter *it, uint32_t *path_id, int64_t 
 			 int64_t *end_ns, uint32_t *value_id);
 enum vf_status vf_history_iter_free(struct vf_history_iter *it, struct vf_error *err);
 
+/*
+ * Reads the closed intervals of one path in time order (start), e.g. to merge
+ * several paths by time with one cursor each. Memory: one chunk per cursor.
+ * Cursors and vf_history_iter may be used together; do not add intervals to
+ * the history while a cursor is in use.
+ *   struct vf_history_path_iter *pi = vf_history_path_iter_new(h, path_id, err);
+ *   while (vf_history_path_iter_next(pi, &s, &e, &v)) { ... }
+ *   status = vf_history_path_iter_free(pi, err);   (reports a spill read error)
+ */
+struct vf_history_path_iter;
+struct vf_history_path_iter *vf_history_path_iter_new(const struct vf_history *h,
+						      uint32_t path_id, struct vf_error *err);
+int vf_history_path_iter_next(struct vf_history_path_iter *it, int64_t *start_ns,
+			      int64_t *end_ns, uint32_t *value_id);
+enum vf_status vf_history_path_iter_free(struct vf_history_path_iter *it, struct vf_error *err);
+
 /* Checks that every path's intervals are sorted and disjoint (tests, Redis' checkConsistency()). */
 enum vf_status vf_history_check(struct vf_history *h, struct vf_error *err);
 

@@ -58,6 +58,9 @@ struct vf_trace_info {
 	enum vf_event_naming naming; /* legacy if kvm_entry/kvm_exit seen */
 };
 
+/* Resets info to "nothing read yet" (begin_ns INT64_MAX, end_ns INT64_MIN). */
+void vf_trace_info_init(struct vf_trace_info *info);
+
 enum vf_status vf_trace_read(const char *path, const struct vf_reader_callbacks *cbs,
 			     struct vf_trace_info *info, struct vf_error *err);
 

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analysis.h - the analyses facade: feed events in time order, get the state
+ * history (VMs/<pid>/vCPUs/<n>/Status and /Exit, docs/states.md), exit
+ * statistics, the VMs and vCPUs found, and warnings for summary.json.
+ *
+ * Used by `vmflow analyze` (reader callbacks) and by synth's in-memory sink.
+ *   a = vf_analysis_new(history, NULL, err);
+ *   for each event:        vf_analysis_event(a, ev, err);
+ *   for each loss:         vf_analysis_discarded(a, cpu, count, begin, end, err);
+ *   vf_analysis_finish(a, trace_end_ns, err);   (closes every open interval)
+ *   ... read history, vf_analysis_borrow_exit_stats(a), vf_analysis_get_vm(), warnings
+ *   vf_analysis_free(a);
+ * Owns the host model and the analyses' state; borrows the history, which
+ * must outlive it. Hot path: one or two hash lookups per event, no allocation
+ * except when a thread, VM or vCPU is first seen.
+ */
+#ifndef VMFLOW_ANALYSES_ANALYSIS_H
+#define VMFLOW_ANALYSES_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyses/exit_stats.h"
+#include "vmflow/error.h"
+#include "vmflow/event.h"
+#include "vmflow/history.h"
+
+#define VF_ANALYSIS_MAX_CLASS_VECTORS 16
+/* opt.begin_ns value meaning "the first event's timestamp". */
+#define VF_ANALYSIS_BEGIN_FIRST_EVENT INT64_MIN
+
+struct vf_analysis_options {
+	/* Vectors whose first injection after a HLT wait means wait_timer / wait_task. */
+	uint8_t timer_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS];
+	unsigned timer_vector_count;
+	uint8_t ipi_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS];
+	unsigned ipi_vector_count;
+	/* Start of the trace: where the line of a thread already running starts. */
+	int64_t begin_ns;
+};
+
+/* Defaults (docs/states.md): timer {236, 238, 239}, IPI {251, 252, 253}, begin = first event. */
+void vf_analysis_options_init(struct vf_analysis_options *opt);
+
+struct vf_analysis_counters {
+	uint64_t event_count;                 /* events given to vf_analysis_event() */
+	uint64_t kvm_event_count;             /* of which kvm_* */
+	uint64_t other_event_count;           /* of which VF_EV_OTHER (ignored) */
+	uint64_t discarded_event_count;       /* sum of the counts given to vf_analysis_discarded() */
+	uint64_t no_thread_event_count;       /* kvm events whose thread is unknown (no tid context
+						 and no sched_switch seen on that CPU yet) */
+	uint64_t unknown_pid_kvm_event_count; /* kvm entry/exit of threads whose process is unknown */
+	uint64_t implausible_vcpu_id_count;   /* vcpu_id too large: event not used to identify */
+	uint64_t vcpu_id_mismatch_count;      /* a vCPU thread reported another vcpu_id */
+	uint64_t missed_switch_in_count;      /* threads found running without their switch in (no loss seen) */
+	uint64_t open_exit_count;             /* exits with no entry before the end (after finish) */
+};
+
+struct vf_analysis_vm_info {
+	int32_t pid;
+	char comm[VF_COMM_LEN];               /* comm of the main thread (tid == pid), "" if unseen */
+	size_t vcpu_count;
+	uint8_t disk_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS]; /* learned, ascending */
+	unsigned disk_vector_count;
+	uint8_t net_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS];
+	unsigned net_vector_count;
+};
+
+struct vf_analysis_vcpu_info {
+	uint32_t vcpu_id;
+	int32_t tid;                          /* its vCPU thread (-1 if none bound any more) */
+	char comm[VF_COMM_LEN];               /* that thread's comm ("CPU 0/KVM") */
+};
+
+struct vf_analysis;
+
+/* Creates the facade writing into h (borrowed). opt may be NULL (defaults); it is copied. */
+struct vf_analysis *vf_analysis_new(struct vf_history *h, const struct vf_analysis_options *opt,
+				    struct vf_error *err);
+/* Frees the facade, the model and the analyses' state (not the history). Accepts NULL. */
+void vf_analysis_free(struct vf_analysis *a);
+
+/* One event, in time order: model update, then each analysis' handler for its kind. */
+enum vf_status vf_analysis_event(struct vf_analysis *a, const struct vf_event *ev,
+				 struct vf_error *err);
+/* The tracer lost `count` events on `cpu` in [begin_ns, end_ns): vCPUs on that CPU go unknown. */
+enum vf_status vf_analysis_discarded(struct vf_analysis *a, uint32_t cpu, uint64_t count,
+				     int64_t begin_ns, int64_t end_ns, struct vf_error *err);
+/* Ends the trace at end_ns: settles pending labels, closes every open interval, makes warnings. */
+enum vf_status vf_analysis_finish(struct vf_analysis *a, int64_t end_ns, struct vf_error *err);
+
+/* Exit handling times per (VM, vCPU, reason); complete after vf_analysis_finish(). */
+const struct vf_exit_stats *vf_analysis_borrow_exit_stats(const struct vf_analysis *a);
+
+/* VMs found (sorted by pid) and their vCPUs (sorted by vcpu_id). 0 VMs = no VM activity. */
+size_t vf_analysis_vm_count(const struct vf_analysis *a);
+bool vf_analysis_get_vm(const struct vf_analysis *a, size_t vm_index,
+			struct vf_analysis_vm_info *out);
+bool vf_analysis_get_vcpu(const struct vf_analysis *a, size_t vm_index, size_t vcpu_index,
+			  struct vf_analysis_vcpu_info *out);
+
+/* Counters; event counts are live, the rest is filled by vf_analysis_finish(). */
+const struct vf_analysis_counters *vf_analysis_borrow_counters(const struct vf_analysis *a);
+
+/*
+ * One-line warnings made by vf_analysis_finish() ("1234 events discarded on
+ * cpu 2", "3 exits still open at end of trace", "no VM activity found", ...),
+ * in a stable order; valid until vf_analysis_free().
+ */
+const char *const *vf_analysis_borrow_warnings(const struct vf_analysis *a, size_t *count);
+
+#endif /* VMFLOW_ANALYSES_ANALYSIS_H */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rng.c - xoshiro256** (Blackman & Vigna, public-domain algorithm, written
+ * from its description), splitmix64 seeding, and distribution sampling.
+ */
+#include "synth/rng.h"
+
+#include <math.h>
+
+uint64_t vf_rng_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void vf_rng_seed(struct vf_rng *r, uint64_t seed, uint64_t stream)
+{
+	uint64_t st = seed ^ (stream * 0xd1b54a32d192ed03ull);
+	int i;
+
+	(void)vf_rng_splitmix64(&st);
+	for (i = 0; i < 4; i++) {
+		r->s[i] = vf_rng_splitmix64(&st);
+	}
+	if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3])) {
+		r->s[0] = 1; /* the all-zero state is a fixed point */
+	}
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t vf_rng_next(struct vf_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double vf_rng_double(struct vf_rng *r)
+{
+	return (double)(vf_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t vf_rng_below(struct vf_rng *r, uint64_t n)
+{
+	/* the modulo bias is below 2^-40 for the small n used here */
+	return vf_rng_next(r) % n;
+}
+
+int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d)
+{
+	double x;
+	int64_t v;
+
+	switch (d->kind) {
+	case VF_DIST_CONST:
+		return d->mean_ns;
+	case VF_DIST_EXP:
+		x = -(double)d->mean_ns * log(1.0 - vf_rng_double(r));
+		break;
+	case VF_DIST_UNIFORM:
+		return d->min_ns + (int64_t)vf_rng_below(r, (uint64_t)(d->max_ns - d->min_ns) + 1);
+	case VF_DIST_NORMAL: {
+		double u1 = 1.0 - vf_rng_double(r), u2 = vf_rng_double(r);
+
+		x = (double)d->mean_ns +
+		    (double)d->stddev_ns * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+		break;
+	}
+	default:
+		return d->mean_ns;
+	}
+	if (!(x >= (double)d->min_ns)) {
+		return d->min_ns;
+	}
+	if (x >= (double)d->max_ns) {
+		return d->max_ns;
+	}
+	v = (int64_t)llround(x);
+	return v < d->min_ns ? d->min_ns : v > d->max_ns ? d->max_ns : v;
+}

@@ -313,15 +313,85 @@ enum vf_status vf_history_close_all(struct vf_history *h, int64_t end_ns, struct
 
 /* ---- reading back ---- */
 
-struct vf_history_iter {
-	struct vf_history *h;     /* borrowed */
-	uint32_t *order;          /* owned: path ids sorted by name */
-	uint32_t order_pos;
-	uint32_t chunk_pos;       /* next chunk of the current path; chunk_count = tail */
-	struct record *rbuf;      /* owned: CHUNK_RECORDS */
+/* Reads one path's intervals in time order: its spilled chunks, then its in-memory tail. */
+struct cursor {
+	const struct vf_history *h; /* borrowed */
+	uint32_t path_id;
+	uint32_t chunk_pos;         /* next chunk to load; chunk_count means the tail */
+	struct record *rbuf;        /* owned: CHUNK_RECORDS */
 	uint32_t rcount;
 	uint32_t rpos;
 	int io_failed;
+};
+
+static int cursor_init(struct cursor *c, const struct vf_history *h, uint32_t path_id)
+{
+	memset(c, 0, sizeof(*c));
+	c->h = h;
+	c->path_id = path_id;
+	c->rbuf = malloc(CHUNK_RECORDS * sizeof(*c->rbuf));
+	if (h->spill) {
+		fflush(h->spill);
+	}
+	return c->rbuf != NULL;
+}
+
+static void cursor_restart(struct cursor *c, uint32_t path_id)
+{
+	c->path_id = path_id;
+	c->chunk_pos = 0;
+	c->rcount = 0;
+	c->rpos = 0;
+}
+
+/* Returns 1 and the next record of the path, or 0 at its end or on a read error (io_failed). */
+static int cursor_next(struct cursor *c, struct record *out)
+{
+	const struct path_state *ps = &c->h->states[c->path_id];
+
+	while (c->rpos >= c->rcount) {
+		if (c->io_failed) {
+			return 0;
+		}
+		if (c->chunk_pos < ps->chunk_count) {
+			if (fseeko(c->h->spill, (off_t)ps->chunk_offsets[c->chunk_pos], SEEK_SET) != 0 ||
+			    fread(c->rbuf, sizeof(struct record), CHUNK_RECORDS, c->h->spill) !=
+				    CHUNK_RECORDS) {
+				c->io_failed = 1;
+				return 0;
+			}
+			c->rcount = CHUNK_RECORDS;
+		} else if (c->chunk_pos == ps->chunk_count && ps->buf_count > 0) {
+			memcpy(c->rbuf, ps->buf, ps->buf_count * sizeof(struct record));
+			c->rcount = ps->buf_count;
+		} else {
+			return 0;
+		}
+		c->chunk_pos++;
+		c->rpos = 0;
+	}
+	*out = c->rbuf[c->rpos++];
+	return 1;
+}
+
+static enum vf_status cursor_fini(struct cursor *c, struct vf_error *err)
+{
+	enum vf_status st = VF_OK;
+
+	if (c->io_failed) {
+		VF_ERROR_SET(err, VF_ERR_IO, c->h->tmp_dir, "cannot read the history spill file");
+		st = VF_ERR_IO;
+	}
+	free(c->rbuf);
+	c->rbuf = NULL;
+	return st;
+}
+
+struct vf_history_iter {
+	struct vf_history *h; /* borrowed */
+	uint32_t *order;      /* owned: path ids sorted by name */
+	uint32_t order_pos;
+	struct cursor cur;
 };
 
 static const struct vf_strtab *sort_names;
@@ -337,109 +407,71 @@ struct vf_history_iter *vf_history_iter_new(struct vf_history *h, struct vf_erro
 	struct vf_history_iter *it = calloc(1, sizeof(*it));
 	uint32_t i;
 
-	if (!it) {
+	if (!it || !cursor_init(&it->cur, h, 0)) {
 		goto nomem;
 	}
 	it->h = h;
 	it->order = malloc(((size_t)h->paths.count + 1) * sizeof(*it->order));
-	it->rbuf = malloc(CHUNK_RECORDS * sizeof(*it->rbuf));
-	if (!it->order || !it->rbuf) {
+	if (!it->order) {
 		goto nomem;
 	}
 	for (i = 0; i < h->paths.count; i++) {
 		it->order[i] = i;
 	}
+	/* qsort has no context argument in C11; the iterator is not used across threads. */
 	sort_names = &h->paths;
 	qsort(it->order, h->paths.count, sizeof(*it->order), cmp_path_names);
 	sort_names = NULL;
-	if (h->spill) {
-		fflush(h->spill);
+	if (h->paths.count) {
+		cursor_restart(&it->cur, it->order[0]);
 	}
 	return it;
 nomem:
 	if (it) {
 		free(it->order);
-		free(it->rbuf);
+		free(it->cur.rbuf);
 		free(it);
 	}
 	VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory reading the state history");
 	return NULL;
 }
 
-/* Loads the next batch of records of the current path; returns 0 when the path is done. */
-static int load_batch(struct vf_history_iter *it)
-{
-	struct path_state *ps = &it->h->states[it->order[it->order_pos]];
-
-	if (it->chunk_pos < ps->chunk_count) {
-		if (fseeko(it->h->spill, (off_t)ps->chunk_offsets[it->chunk_pos], SEEK_SET) != 0 ||
-		    fread(it->rbuf, sizeof(struct record), CHUNK_RECORDS, it->h->spill) !=
-			    CHUNK_RECORDS) {
-			it->io_failed = 1;
-			return 0;
-		}
-		it->rcount = CHUNK_RECORDS;
-	} else if (it->chunk_pos == ps->chunk_count && ps->buf_count > 0) {
-		memcpy(it->rbuf, ps->buf, ps->buf_count * sizeof(struct record));
-		it->rcount = ps->buf_count;
-	} else {
-		return 0;
-	}
-	it->chunk_pos++;
-	it->rpos = 0;
-	return 1;
-}
-
 int vf_history_iter_next(struct vf_history_iter *it, uint32_t *path_id, int64_t *start_ns,
 			 int64_t *end_ns, uint32_t *value_id)
 {
-	while (it->order_pos < it->h->paths.count && !it->io_failed) {
-		if (it->rpos < it->rcount) {
-			struct record *r = &it->rbuf[it->rpos++];
+	struct record r;
 
-			*path_id = it->order[it->order_pos];
-			*start_ns = r->start_ns;
-			*end_ns = r->end_ns;
-			*value_id = r->value_id;
+	while (it->order_pos < it->h->paths.count) {
+		if (cursor_next(&it->cur, &r)) {
+			*path_id = it->cur.path_id;
+			*start_ns = r.start_ns;
+			*end_ns = r.end_ns;
+			*value_id = r.value_id;
 			return 1;
 		}
-		if (!load_batch(it)) {
-			it->order_pos++;
-			it->chunk_pos = 0;
-			it->rcount = 0;
-			it->rpos = 0;
+		if (it->cur.io_failed || ++it->order_pos >= it->h->paths.count) {
+			return 0;
 		}
+		cursor_restart(&it->cur, it->order[it->order_pos]);
 	}
 	return 0;
 }
 
 enum vf_status vf_history_iter_free(struct vf_history_iter *it, struct vf_error *err)
 {
-	enum vf_status st = VF_OK;
+	enum vf_status st;
 
 	if (!it) {
 		return VF_OK;
 	}
-	if (it->io_failed) {
-		VF_ERROR_SET(err, VF_ERR_IO, it->h->tmp_dir, "cannot read the history spill file");
-		st = VF_ERR_IO;
-	}
+	st = cursor_fini(&it->cur, err);
 	free(it->order);
-	free(it->rbuf);
 	free(it);
 	return st;
 }
 
-/* ---- one path at a time ---- */
-
 struct vf_history_path_iter {
-	const struct vf_history *h; /* borrowed */
-	uint32_t path_id;
-	uint32_t chunk_pos;       /* next chunk to load; chunk_count = the in-memory tail */
-	struct record *rbuf;      /* owned: CHUNK_RECORDS */
-	uint32_t rcount;
-	uint32_t rpos;
-	int io_failed;
+	struct cursor cur;
 };
 
 struct vf_history_path_iter *vf_history_path_iter_new(const struct vf_history *h,
@@ -452,15 +484,10 @@ struct vf_history_path_iter *vf_history_path_iter_new(const struct vf_history *h
 		return NULL;
 	}
 	it = calloc(1, sizeof(*it));
-	if (!it || !(it->rbuf = malloc(CHUNK_RECORDS * sizeof(*it->rbuf)))) {
+	if (!it || !cursor_init(&it->cur, h, path_id)) {
 		free(it);
 		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory reading the state history");
 		return NULL;
-	}
-	it->h = h;
-	it->path_id = path_id;
-	if (h->spill) {
-		fflush(h->spill);
 	}
 	return it;
 }
@@ -468,48 +495,25 @@ struct vf_history_path_iter *vf_history_path_iter_new(const struct vf_history *h
 int vf_history_path_iter_next(struct vf_history_path_iter *it, int64_t *start_ns,
 			      int64_t *end_ns, uint32_t *value_id)
 {
-	const struct path_state *ps = &it->h->states[it->path_id];
+	struct record r;
 
-	while (it->rpos >= it->rcount) {
-		if (it->io_failed) {
-			return 0;
-		}
-		if (it->chunk_pos < ps->chunk_count) {
-			if (fseeko(it->h->spill, (off_t)ps->chunk_offsets[it->chunk_pos], SEEK_SET) != 0 ||
-			    fread(it->rbuf, sizeof(struct record), CHUNK_RECORDS, it->h->spill) !=
-				    CHUNK_RECORDS) {
-				it->io_failed = 1;
-				return 0;
-			}
-			it->rcount = CHUNK_RECORDS;
-		} else if (it->chunk_pos == ps->chunk_count && ps->buf_count > 0) {
-			memcpy(it->rbuf, ps->buf, ps->buf_count * sizeof(struct record));
-			it->rcount = ps->buf_count;
-		} else {
-			return 0;
-		}
-		it->chunk_pos++;
-		it->rpos = 0;
+	if (!cursor_next(&it->cur, &r)) {
+		return 0;
 	}
-	*start_ns = it->rbuf[it->rpos].start_ns;
-	*end_ns = it->rbuf[it->rpos].end_ns;
-	*value_id = it->rbuf[it->rpos].value_id;
-	it->rpos++;
+	*start_ns = r.start_ns;
+	*end_ns = r.end_ns;
+	*value_id = r.value_id;
 	return 1;
 }
 
 enum vf_status vf_history_path_iter_free(struct vf_history_path_iter *it, struct vf_error *err)
 {
-	enum vf_status st = VF_OK;
+	enum vf_status st;
 
 	if (!it) {
 		return VF_OK;
 	}
-	if (it->io_failed) {
-		VF_ERROR_SET(err, VF_ERR_IO, it->h->tmp_dir, "cannot read the history spill file");
-		st = VF_ERR_IO;
-	}
-	free(it->rbuf);
+	st = cursor_fini(&it->cur, err);
 	free(it);
 	return st;
 }

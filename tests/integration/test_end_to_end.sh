@@ -55,7 +55,15 @@ done
 
 # The Trace Compass bundle: the XML validates against Trace Compass' own schema,
 # and the results trace opens in babeltrace2.
-xmllint --noout --schema "$VMFLOW_SHARED_DIR/tracecompass-xsd/xmlDefinition.xsd" "$T/default-out/tracecompass/vmflow.xml" 2>"$T/xmllint.err" \
+# The project ships byte-identical copies of the schemas (checked here when shared/ is present).
+xsd_dir=$VMFLOW_SOURCE_DIR/exporter/tcxml/xsd
+if [ -d "$VMFLOW_SHARED_DIR/tracecompass-xsd" ]; then
+  for f in "$VMFLOW_SHARED_DIR"/tracecompass-xsd/*.xsd; do
+    cmp -s "$f" "$xsd_dir/$(basename "$f")" && ok "shipped $(basename "$f") equals Trace Compass' copy" || not_ok "shipped $(basename "$f") differs"
+  done
+  xsd_dir=$VMFLOW_SHARED_DIR/tracecompass-xsd
+fi
+xmllint --noout --schema "$xsd_dir/xmlDefinition.xsd" "$T/default-out/tracecompass/vmflow.xml" 2>"$T/xmllint.err" \
   && ok "vmflow.xml validates against Trace Compass' xmlDefinition.xsd" || not_ok "vmflow.xml validates: $(cat "$T/xmllint.err")"
 babeltrace2 "$T/default-out/tracecompass/results" >/dev/null 2>&1 && ok "results trace reads in babeltrace2" || not_ok "results trace reads in babeltrace2"
 

@@ -165,21 +165,20 @@ static enum vf_status do_switch(struct vf_sim *s, uint32_t cpu, struct vf_sim_th
 		return vf_sim_vcpu_switched_in(s, next);
 	}
 	next->run_start_ns = s->now;
+	if (next->work_left_ns < 1) {
+		next->work_left_ns = 1;
+	}
 	return vf_sim_schedule_step(s, next, VF_SIM_STEP_BURST_END, s->now + next->work_left_ns);
 }
 
-enum vf_status vf_sim_wake(struct vf_sim *s, struct vf_sim_thread *th)
+/* sched_waking of th on waker_cpu (context: the thread current there), then place th. */
+static enum vf_status wake_from(struct vf_sim *s, struct vf_sim_thread *th, uint32_t waker_cpu)
 {
-	uint32_t waker_cpu = th->cpu, target;
-	struct vf_sim_thread *curr = s->cpus[waker_cpu].curr;
 	struct vf_event ev;
 	enum vf_status st;
+	uint32_t target;
 	bool idle;
 
-	if (curr && curr->kind == VF_SIM_TH_VCPU && curr->in_guest &&
-	    (st = vf_sim_vcpu_interrupt(s, curr)) != VF_OK) {
-		return st;
-	}
 	target = pick_target(s, th, &idle);
 	vf_sim_event_init(s, &ev, VF_EV_SCHED_WAKING, waker_cpu);
 	memcpy(ev.u.sched_wake.comm, th->comm, VF_COMM_LEN);
@@ -199,6 +198,25 @@ enum vf_status vf_sim_wake(struct vf_sim *s, struct vf_sim_thread *th)
 	rq_push(&s->cpus[target], th);
 	th->state = VF_SIM_TS_QUEUED;
 	return VF_OK;
+}
+
+enum vf_status vf_sim_wake(struct vf_sim *s, struct vf_sim_thread *th)
+{
+	uint32_t waker_cpu = th->cpu;
+	struct vf_sim_thread *curr = s->cpus[waker_cpu].curr;
+	enum vf_status st;
+
+	/* a timer interrupt: a vCPU in guest mode on that CPU exits first */
+	if (curr && curr->kind == VF_SIM_TH_VCPU && curr->in_guest &&
+	    (st = vf_sim_vcpu_interrupt(s, curr)) != VF_OK) {
+		return st;
+	}
+	return wake_from(s, th, waker_cpu);
+}
+
+enum vf_status vf_sim_wake_by(struct vf_sim *s, struct vf_sim_thread *th, uint32_t waker_cpu)
+{
+	return wake_from(s, th, waker_cpu);
 }
 
 enum vf_status vf_sim_switch_incoming(struct vf_sim *s, uint32_t cpu)
@@ -272,8 +290,23 @@ enum vf_status vf_sim_slice(struct vf_sim *s, uint32_t cpu, uint64_t gen)
 
 enum vf_status vf_sim_proc_step(struct vf_sim *s, struct vf_sim_thread *th)
 {
-	int64_t sleep_ns = vf_rng_sample(&th->rng, th->sleep);
+	if (th->dev) {
+		return vf_sim_dev_step(s, th);
+	}
+	return vf_sim_proc_rest(s, th);
+}
+
+enum vf_status vf_sim_proc_rest(struct vf_sim *s, struct vf_sim_thread *th)
+{
+	int64_t sleep_ns;
 	enum vf_status st;
+
+	if (!th->sleep) {
+		/* no own activity (vhost): sleep until the next request */
+		th->work_left_ns = 0;
+		return vf_sim_block(s, th, VF_TRUTH_OFF_WAIT_HOST);
+	}
+	sleep_ns = vf_rng_sample(&th->rng, th->sleep);
 
 	if (sleep_ns <= 0) {
 		/* never blocks: the next burst follows at once */

@@ -34,6 +34,14 @@ struct pctx {
 	uint64_t thread_total;
 	/* explicit VM pids, for overlap checks: node of each VM's pid key (or NULL) */
 	yaml_node_t **vm_pid_nodes; /* owned */
+	yaml_node_t *nested_node;   /* the first vms[i].nested (needs trace.cr3) */
+	size_t nested_vm;
+	struct {
+		char name[64];
+		yaml_node_t *node;
+		struct vf_scn_vm *vm;
+	} *peer_names; /* owned: vms[i].net.peer, resolved once every VM is read */
+	size_t peer_count;
 };
 
 struct key_spec {
@@ -746,11 +754,181 @@ static enum vf_status read_vm_affinity(struct pctx *c, yaml_node_t *n, const cha
 	return VF_OK;
 }
 
+
+/* A non-negative real number at most max (weights, probabilities). */
+static enum vf_status read_real(struct pctx *c, yaml_node_t *n, const char *keypath, double max,
+                                double *out)
+{
+	const char *ws;
+	double w;
+	char *end;
+
+	if (need_scalar(c, n, keypath, &ws) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	errno = 0;
+	w = strtod(ws, &end);
+	if (!*ws || *end || errno || !isfinite(w) || w < 0 || w > max) {
+		return node_err(c, n, keypath, "expected a number from 0 to %g, got '%s'", max, ws);
+	}
+	*out = w;
+	return VF_OK;
+}
+
+/* An exit reason name of the VM's isa (not HLT). */
+static enum vf_status read_reason(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                  const struct vf_scn_vm *vm, uint32_t *out);
+
+/* guest.waits: {timer, task, disk, net} weights. */
+static enum vf_status read_waits(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                 struct vf_scn_vm *vm)
+{
+	static const char *const names[VF_SCN_WAIT_COUNT] = {"timer", "task", "disk", "net"};
+	struct key_spec keys[] = {{"timer", 0, 0}, {"task", 0, 0}, {"disk", 0, 0}, {"net", 0, 0}};
+	const size_t nk = sizeof(keys) / sizeof(keys[0]);
+	char sub[KEYPATH_MAX];
+	double total = 0;
+	size_t i;
+
+	if (collect_map(c, n, keypath, keys, nk) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	for (i = 0; i < VF_SCN_WAIT_COUNT; i++) {
+		yaml_node_t *v = spec_value(keys, nk, names[i]);
+
+		vm->wait_weight[i] = 0;
+		if (!v) {
+			continue;
+		}
+		join_key(sub, keypath, names[i]);
+		if (read_real(c, v, sub, 1e9, &vm->wait_weight[i]) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		total += vm->wait_weight[i];
+	}
+	if (total <= 0) {
+		return node_err(c, n, keypath, "at least one wait class needs a weight above 0");
+	}
+	return VF_OK;
+}
+
+static enum vf_status add_gproc_to(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                   struct vf_scn_gproc **arr, size_t *count, const char *name,
+                                   uint32_t threads)
+{
+	struct vf_scn_gproc *g, *grown;
+
+	if (*count >= VF_SCN_MAX_GUEST_PROCS) {
+		return node_err(c, n, keypath, "too many guest processes (at most %d)",
+		                VF_SCN_MAX_GUEST_PROCS);
+	}
+	grown = realloc(*arr, (*count + 1) * sizeof(**arr));
+	if (!grown) {
+		VF_ERROR_SET(c->err, VF_ERR_NOMEM, c->name, "out of memory");
+		return VF_ERR_NOMEM;
+	}
+	*arr = grown;
+	g = &grown[(*count)++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->threads = threads;
+	return VF_OK;
+}
+
+static enum vf_status add_gproc(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                struct vf_scn_vm *vm, const char *name, uint32_t threads)
+{
+	return add_gproc_to(c, n, keypath, &vm->gprocs, &vm->gproc_count, name, threads);
+}
+
+/* guest.processes (and nested.processes): a count, or a list of {name, count, threads}. */
+static enum vf_status read_gproc_list(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                      struct vf_scn_gproc **arr, size_t *count_out)
+{
+	yaml_node_item_t *it;
+	size_t i = 0;
+
+	free(*arr);
+	*arr = NULL;
+	*count_out = 0;
+	if (n->type == YAML_SCALAR_NODE) {
+		uint32_t count, k;
+		char name[VF_COMM_LEN];
+
+		if (read_u32(c, n, keypath, 1, VF_SCN_MAX_GUEST_PROCS, &count) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		for (k = 0; k < count; k++) {
+			snprintf(name, sizeof(name), "task%u", k);
+			if (add_gproc_to(c, n, keypath, arr, count_out, name, 1) != VF_OK) {
+				return c->err->status;
+			}
+		}
+		return VF_OK;
+	}
+	if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.start == n->data.sequence.items.top) {
+		return node_err(c, n, keypath,
+		                "expected a process count or a non-empty list of {name, count, "
+		                "threads}");
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+		struct key_spec keys[] = {{"name", 0, 0}, {"count", 0, 0}, {"threads", 0, 0}};
+		const size_t nk = sizeof(keys) / sizeof(keys[0]);
+		yaml_node_t *item = node_of(c, *it), *v;
+		char ip[KEYPATH_MAX], sub[KEYPATH_MAX], name[VF_COMM_LEN];
+		uint32_t count = 1, threads = 1, k;
+
+		snprintf(ip, sizeof(ip), "%s[%zu]", keypath, i);
+		if (!item) {
+			return node_err(c, n, keypath, "malformed list");
+		}
+		if (collect_map(c, item, ip, keys, nk) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		if (!(v = spec_value(keys, nk, "name"))) {
+			return node_err(c, item, ip, "missing key 'name'");
+		}
+		join_key(sub, ip, "name");
+		if (read_string(c, v, sub, name, sizeof(name)) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		if ((v = spec_value(keys, nk, "count"))) {
+			join_key(sub, ip, "count");
+			if (read_u32(c, v, sub, 1, VF_SCN_MAX_GUEST_PROCS, &count) != VF_OK) {
+				return VF_ERR_INPUT;
+			}
+		}
+		if ((v = spec_value(keys, nk, "threads"))) {
+			join_key(sub, ip, "threads");
+			if (read_u32(c, v, sub, 1, 256, &threads) != VF_OK) {
+				return VF_ERR_INPUT;
+			}
+		}
+		for (k = 0; k < count; k++) {
+			if (add_gproc_to(c, item, ip, arr, count_out, name, threads) != VF_OK) {
+				return c->err->status;
+			}
+		}
+	}
+	return VF_OK;
+}
+
+static enum vf_status read_gprocs(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                  struct vf_scn_vm *vm)
+{
+	return read_gproc_list(c, n, keypath, &vm->gprocs, &vm->gproc_count);
+}
+
 static enum vf_status read_guest(struct pctx *c, yaml_node_t *n, const char *keypath,
                                  struct vf_scn_vm *vm)
 {
-	struct key_spec keys[] = {
-	    {"cpu_burst", 0, 0}, {"idle", 0, 0}, {"timer_vector", 0, 0}, {"tick", 0, 0}};
+	struct key_spec keys[] = {{"cpu_burst", 0, 0},
+	                          {"idle", 0, 0},
+	                          {"timer_vector", 0, 0},
+	                          {"tick", 0, 0},
+	                          {"waits", 0, 0},
+	                          {"processes", 0, 0},
+	                          {"switch", 0, 0}};
 	const size_t nk = sizeof(keys) / sizeof(keys[0]);
 	char sub[KEYPATH_MAX];
 	yaml_node_t *v;
@@ -786,6 +964,24 @@ static enum vf_status read_guest(struct pctx *c, yaml_node_t *n, const char *key
 			return node_err(c, v, sub,
 			                "a guest tick shorter than 10us is not supported "
 			                "(0 disables it)");
+		}
+	}
+	if ((v = spec_value(keys, nk, "waits"))) {
+		join_key(sub, keypath, "waits");
+		if (read_waits(c, v, sub, vm) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "processes"))) {
+		join_key(sub, keypath, "processes");
+		if (read_gprocs(c, v, sub, vm) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "switch"))) {
+		join_key(sub, keypath, "switch");
+		if (read_real(c, v, sub, 1, &vm->proc_switch) != VF_OK) {
+			return VF_ERR_INPUT;
 		}
 	}
 	return VF_OK;
@@ -923,6 +1119,294 @@ static enum vf_status read_exits(struct pctx *c, yaml_node_t *n, const char *key
 	return VF_OK;
 }
 
+
+static enum vf_status read_reason(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                  const struct vf_scn_vm *vm, uint32_t *out)
+{
+	const char *name;
+	int64_t code;
+
+	if (need_scalar(c, n, keypath, &name) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	code = vf_exit_reason_from_name(vm->isa, name);
+	if (code < 0) {
+		return node_err(c, n, keypath, "unknown exit reason '%s' for isa %s", name,
+		                isa_name(vm->isa));
+	}
+	if (vf_exit_reason_is_hlt(vm->isa, (uint32_t)code)) {
+		return node_err(c, n, keypath, "HLT is not allowed here");
+	}
+	*out = (uint32_t)code;
+	return VF_OK;
+}
+
+/* A vector 32 .. 255. */
+static enum vf_status read_vector(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                  uint32_t *out)
+{
+	return read_u32(c, n, keypath, 32, 255, out);
+}
+
+/* vms[i].ipi: {vectors: [..], delay: dist}. */
+static enum vf_status read_ipi(struct pctx *c, yaml_node_t *n, const char *keypath,
+                               struct vf_scn_vm *vm)
+{
+	struct key_spec keys[] = {{"vectors", 0, 0}, {"delay", 0, 0}};
+	const size_t nk = sizeof(keys) / sizeof(keys[0]);
+	char sub[KEYPATH_MAX];
+	yaml_node_t *v;
+
+	if (collect_map(c, n, keypath, keys, nk) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	if ((v = spec_value(keys, nk, "vectors"))) {
+		yaml_node_item_t *it;
+
+		join_key(sub, keypath, "vectors");
+		if (v->type != YAML_SEQUENCE_NODE ||
+		    v->data.sequence.items.start == v->data.sequence.items.top) {
+			return node_err(c, v, sub, "expected a non-empty list of vectors");
+		}
+		if (v->data.sequence.items.top - v->data.sequence.items.start >
+		    VF_SCN_MAX_IPI_VECTORS) {
+			return node_err(c, v, sub, "at most %d vectors", VF_SCN_MAX_IPI_VECTORS);
+		}
+		vm->ipi_vector_count = 0;
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *item = node_of(c, *it);
+
+			if (!item || read_vector(c, item, sub,
+			                         &vm->ipi_vectors[vm->ipi_vector_count]) != VF_OK) {
+				return item ? VF_ERR_INPUT : node_err(c, v, sub, "malformed list");
+			}
+			vm->ipi_vector_count++;
+		}
+	}
+	if ((v = spec_value(keys, nk, "delay"))) {
+		join_key(sub, keypath, "delay");
+		if (read_dist(c, v, sub, false, &vm->ipi_delay) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	return VF_OK;
+}
+
+/* vms[i].disk / vms[i].net. */
+static enum vf_status read_device(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                  struct vf_scn_vm *vm, bool is_net)
+{
+	struct key_spec keys[] = {{"vector", 0, 0}, {"notify", 0, 0},  {"latency", 0, 0},
+	                          {"bytes", 0, 0},  {"write", 0, 0},   {"irq_first", 0, 0},
+	                          {"len", 0, 0},    {"ifname", 0, 0},  {"peer", 0, 0}};
+	const size_t nk = sizeof(keys) / sizeof(keys[0]);
+	struct vf_scn_device *d = is_net ? &vm->net : &vm->disk;
+	char sub[KEYPATH_MAX];
+	yaml_node_t *v;
+	size_t i;
+
+	if (collect_map(c, n, keypath, keys, nk) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	for (i = 0; i < nk; i++) {
+		static const char *const disk_only[] = {"bytes", "write", "irq_first"};
+		static const char *const net_only[] = {"len", "ifname", "peer"};
+		const char *const *bad = is_net ? disk_only : net_only;
+		size_t nb = 3, j;
+
+		for (j = 0; j < nb; j++) {
+			if (keys[i].key && !strcmp(keys[i].name, bad[j])) {
+				return node_err(c, keys[i].key, keypath,
+				                "unknown key '%s' (it applies to %s only)",
+				                keys[i].name, is_net ? "disk" : "net");
+			}
+		}
+	}
+	if ((v = spec_value(keys, nk, "vector"))) {
+		join_key(sub, keypath, "vector");
+		if (read_vector(c, v, sub, &d->vector) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "notify"))) {
+		join_key(sub, keypath, "notify");
+		if (read_reason(c, v, sub, vm, &d->notify) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "latency"))) {
+		join_key(sub, keypath, "latency");
+		if (read_dist(c, v, sub, false, &d->latency) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, is_net ? "len" : "bytes"))) {
+		join_key(sub, keypath, is_net ? "len" : "bytes");
+		if (read_u32(c, v, sub, 1, is_net ? 65535 : (1u << 30), &d->bytes) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "write"))) {
+		join_key(sub, keypath, "write");
+		if (read_real(c, v, sub, 1, &d->write_share) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "irq_first"))) {
+		join_key(sub, keypath, "irq_first");
+		if (read_u32(c, v, sub, 0, 1000000, &d->irq_first) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "ifname"))) {
+		join_key(sub, keypath, "ifname");
+		if (read_string(c, v, sub, d->ifname, sizeof(d->ifname)) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "peer"))) {
+		join_key(sub, keypath, "peer");
+		if (read_string(c, v, sub, c->peer_names[c->peer_count].name,
+		                sizeof(c->peer_names[0].name)) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		c->peer_names[c->peer_count].node = v;
+		c->peer_names[c->peer_count].vm = vm;
+		c->peer_count++;
+	}
+	return VF_OK;
+}
+
+/* vms[i].host_block: {probability, reasons: [..], duration}. */
+static enum vf_status read_host_block(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                      struct vf_scn_vm *vm)
+{
+	struct key_spec keys[] = {{"probability", 0, 0}, {"reasons", 0, 0}, {"duration", 0, 0}};
+	const size_t nk = sizeof(keys) / sizeof(keys[0]);
+	char sub[KEYPATH_MAX];
+	yaml_node_t *v;
+
+	if (collect_map(c, n, keypath, keys, nk) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	if ((v = spec_value(keys, nk, "probability"))) {
+		join_key(sub, keypath, "probability");
+		if (read_real(c, v, sub, 1, &vm->host_block_prob) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	} else {
+		vm->host_block_prob = 0.1;
+	}
+	if ((v = spec_value(keys, nk, "reasons"))) {
+		yaml_node_item_t *it;
+
+		join_key(sub, keypath, "reasons");
+		if (v->type != YAML_SEQUENCE_NODE ||
+		    v->data.sequence.items.start == v->data.sequence.items.top) {
+			return node_err(c, v, sub, "expected a non-empty list of exit reasons");
+		}
+		if (v->data.sequence.items.top - v->data.sequence.items.start >
+		    VF_SCN_MAX_BLOCK_REASONS) {
+			return node_err(c, v, sub, "at most %d reasons", VF_SCN_MAX_BLOCK_REASONS);
+		}
+		vm->host_block_reason_count = 0;
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *item = node_of(c, *it);
+
+			if (!item ||
+			    read_reason(c, item, sub, vm,
+			                &vm->host_block_reasons[vm->host_block_reason_count]) !=
+			        VF_OK) {
+				return item ? VF_ERR_INPUT : node_err(c, v, sub, "malformed list");
+			}
+			vm->host_block_reason_count++;
+		}
+	}
+	if ((v = spec_value(keys, nk, "duration"))) {
+		join_key(sub, keypath, "duration");
+		if (read_dist(c, v, sub, false, &vm->host_block_time) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	return VF_OK;
+}
+
+/* vms[i].nested: {hypervisor, processes, l1_time, exit_rate, reflect, switch, reasons}. */
+static enum vf_status read_nested(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                  struct vf_scn_vm *vm, yaml_node_t **hyp_node)
+{
+	struct key_spec keys[] = {{"hypervisor", 0, 0}, {"processes", 0, 0}, {"l1_time", 0, 0},
+	                          {"exit_rate", 0, 0},  {"reflect", 0, 0},   {"switch", 0, 0},
+	                          {"reasons", 0, 0}};
+	const size_t nk = sizeof(keys) / sizeof(keys[0]);
+	struct vf_scn_nested *ns = &vm->nested;
+	char sub[KEYPATH_MAX];
+	yaml_node_t *v;
+
+	if (collect_map(c, n, keypath, keys, nk) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	ns->on = true;
+	*hyp_node = spec_value(keys, nk, "hypervisor");
+	if ((v = spec_value(keys, nk, "processes"))) {
+		join_key(sub, keypath, "processes");
+		if (read_gproc_list(c, v, sub, &ns->procs, &ns->proc_count) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "l1_time"))) {
+		join_key(sub, keypath, "l1_time");
+		if (read_dist(c, v, sub, false, &ns->l1_time) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "exit_rate"))) {
+		join_key(sub, keypath, "exit_rate");
+		if (read_dist(c, v, sub, true, &ns->exit_rate) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		if (ns->exit_rate.mean_ns < 100) {
+			return node_err(c, v, sub, "L2 exits more often than every 100 ns are not supported");
+		}
+	}
+	if ((v = spec_value(keys, nk, "reflect"))) {
+		join_key(sub, keypath, "reflect");
+		if (read_real(c, v, sub, 1, &ns->reflect) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "switch"))) {
+		join_key(sub, keypath, "switch");
+		if (read_real(c, v, sub, 1, &ns->sw) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "reasons"))) {
+		yaml_node_item_t *it;
+
+		join_key(sub, keypath, "reasons");
+		if (v->type != YAML_SEQUENCE_NODE ||
+		    v->data.sequence.items.start == v->data.sequence.items.top) {
+			return node_err(c, v, sub, "expected a non-empty list of exit reasons");
+		}
+		if (v->data.sequence.items.top - v->data.sequence.items.start >
+		    VF_SCN_MAX_BLOCK_REASONS) {
+			return node_err(c, v, sub, "at most %d reasons", VF_SCN_MAX_BLOCK_REASONS);
+		}
+		ns->reason_count = 0;
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *item = node_of(c, *it);
+
+			if (!item ||
+			    read_reason(c, item, sub, vm, &ns->reasons[ns->reason_count]) != VF_OK) {
+				return item ? VF_ERR_INPUT : node_err(c, v, sub, "malformed list");
+			}
+			ns->reason_count++;
+		}
+	}
+	return VF_OK;
+}
+
 static enum vf_status read_main_thread(struct pctx *c, yaml_node_t *n, const char *keypath,
                                        struct vf_scn_vm *vm)
 {
@@ -953,14 +1437,109 @@ static enum vf_status read_main_thread(struct pctx *c, yaml_node_t *n, const cha
 	return VF_OK;
 }
 
+
+/* Cross-key rules of one VM, checked once all its keys are read. */
+static enum vf_status check_vm(struct pctx *c, yaml_node_t *n, const char *keypath,
+                               struct key_spec *keys, size_t nk, struct vf_scn_vm *vm)
+{
+	yaml_node_t *guest = spec_value(keys, nk, "guest");
+	char sub[KEYPATH_MAX];
+
+	join_key(sub, keypath, "guest.waits");
+	if (vm->wait_weight[VF_SCN_WAIT_TASK] > 0 && vm->vcpu_count < 2) {
+		return node_err(c, guest ? guest : n, sub,
+		                "task waits need at least 2 vCPUs (another vCPU sends the IPI)");
+	}
+	if (vm->wait_weight[VF_SCN_WAIT_DISK] > 0 && !vm->main_thread_runs) {
+		return node_err(c, guest ? guest : n, sub,
+		                "disk waits need the QEMU I/O thread (main_thread is none)");
+	}
+	if (vm->gproc_count == 0) {
+		uint32_t k;
+		char name[VF_COMM_LEN];
+
+		for (k = 0; k <= vm->vcpu_count; k++) {
+			snprintf(name, sizeof(name), "task%u", k);
+			if (add_gproc(c, n, keypath, vm, name, 1) != VF_OK) {
+				return c->err->status;
+			}
+		}
+	} else if (vm->gproc_count < vm->vcpu_count) {
+		join_key(sub, keypath, "guest.processes");
+		return node_err(c, guest ? guest : n, sub,
+		                "%zu guest processes for %u vCPUs: each vCPU needs its own", vm->gproc_count,
+		                vm->vcpu_count);
+	}
+	vm->has_vhost = vm->wait_weight[VF_SCN_WAIT_NET] > 0;
+	if (vm->has_vhost) {
+		join_key(sub, keypath, "net");
+		if (add_threads(c, n, sub, 1) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	return VF_OK;
+}
+
+/* Defaults and cross-checks of vms[i].nested once the guest processes are known. */
+static enum vf_status finish_nested(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                    struct vf_scn_vm *vm, yaml_node_t *hyp_node)
+{
+	struct vf_scn_nested *ns = &vm->nested;
+	char sub[KEYPATH_MAX];
+	size_t k;
+
+	if (hyp_node) {
+		const char *name;
+
+		join_key(sub, keypath, "nested.hypervisor");
+		if (need_scalar(c, hyp_node, sub, &name) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		for (k = 0; k < vm->gproc_count; k++) {
+			if (!strcmp(vm->gprocs[k].name, name)) {
+				break;
+			}
+		}
+		if (k == vm->gproc_count) {
+			return node_err(c, hyp_node, sub, "no guest process is named '%s'", name);
+		}
+		ns->hypervisor = (uint32_t)k;
+	}
+	if (ns->proc_count == 0) {
+		char name[VF_COMM_LEN];
+
+		for (k = 0; k < 2; k++) {
+			snprintf(name, sizeof(name), "l2task%zu", k);
+			join_key(sub, keypath, "nested.processes");
+			if (add_gproc_to(c, n, sub, &ns->procs, &ns->proc_count, name, 1) != VF_OK) {
+				return VF_ERR_INPUT;
+			}
+		}
+	}
+	if (ns->reason_count == 0) {
+		static const char *vmx[] = {"EPT_VIOLATION", "MSR_WRITE", "IO_INSTRUCTION", "CPUID"};
+		static const char *svm[] = {"NPF", "MSR", "IOIO", "CPUID"};
+
+		for (k = 0; k < 4; k++) {
+			ns->reasons[k] = (uint32_t)vf_exit_reason_from_name(
+			    vm->isa, vm->isa == VF_ISA_SVM ? svm[k] : vmx[k]);
+		}
+		ns->reason_count = 4;
+	}
+	return VF_OK;
+}
+
 static enum vf_status read_vm(struct pctx *c, yaml_node_t *n, size_t index, struct vf_scn_vm *vm)
 {
-	struct key_spec keys[] = {{"name", 0, 0},     {"pid", 0, 0},        {"vcpus", 0, 0},
-	                          {"affinity", 0, 0}, {"guest", 0, 0},      {"exits", 0, 0},
-	                          {"isa", 0, 0},      {"main_thread", 0, 0}};
+	struct key_spec keys[] = {{"name", 0, 0},       {"pid", 0, 0},   {"vcpus", 0, 0},
+	                          {"affinity", 0, 0},   {"guest", 0, 0}, {"exits", 0, 0},
+	                          {"isa", 0, 0},        {"main_thread", 0, 0},
+	                          {"ipi", 0, 0},        {"apicv", 0, 0}, {"disk", 0, 0},
+	                          {"net", 0, 0},        {"host_block", 0, 0},
+	                          {"nested", 0, 0}};
 	const size_t nk = sizeof(keys) / sizeof(keys[0]);
 	char keypath[KEYPATH_MAX], sub[KEYPATH_MAX];
-	yaml_node_t *v;
+	yaml_node_t *v, *hyp_node = NULL;
 	uint32_t i;
 
 	snprintf(keypath, sizeof(keypath), "vms[%zu]", index);
@@ -976,6 +1555,27 @@ static enum vf_status read_vm(struct pctx *c, yaml_node_t *n, size_t index, stru
 	vm->main_thread_runs = true;
 	vm->main_burst = dist_exp(20000, 0, VF_SCN_MAX_DURATION_NS);
 	vm->main_sleep = dist_exp(10000000, 0, VF_SCN_MAX_DURATION_NS);
+	vm->wait_weight[VF_SCN_WAIT_TIMER] = 1;
+	vm->ipi_delay = dist_exp(500000, 0, VF_SCN_MAX_DURATION_NS);
+	vm->ipi_vectors[0] = 251;
+	vm->ipi_vectors[1] = 252;
+	vm->ipi_vectors[2] = 253;
+	vm->ipi_vector_count = 3;
+	vm->disk.vector = 34;
+	vm->disk.latency = dist_exp(200000, 20000, VF_SCN_MAX_DURATION_NS);
+	vm->disk.bytes = 4096;
+	vm->disk.write_share = 0.3;
+	vm->net.vector = 35;
+	vm->net.latency = dist_exp(100000, 10000, VF_SCN_MAX_DURATION_NS);
+	vm->net.bytes = 1514;
+	vm->net.peer = -1;
+	vm->disk.peer = -1;
+	snprintf(vm->net.ifname, sizeof(vm->net.ifname), "vnet%zu", index % 100000u);
+	vm->host_block_time = dist_exp(50000, 1000, VF_SCN_MAX_DURATION_NS);
+	vm->nested.l1_time = dist_exp(5000, 1000, VF_SCN_MAX_DURATION_NS);
+	vm->nested.exit_rate = dist_exp(30000, 0, VF_SCN_MAX_DURATION_NS);
+	vm->nested.reflect = 0.5;
+	vm->nested.sw = 0.3;
 	if (collect_map(c, n, keypath, keys, nk) != VF_OK) {
 		return VF_ERR_INPUT;
 	}
@@ -1000,6 +1600,9 @@ static enum vf_status read_vm(struct pctx *c, yaml_node_t *n, size_t index, stru
 			return node_err(c, v, sub, "expected vmx or svm, got '%s'", s);
 		}
 	}
+	/* virtio queue notifications: an MMIO write to an ioeventfd page */
+	vm->disk.notify = vm->isa == VF_ISA_SVM ? VF_SVM_EXIT_NPF : 49; /* EPT_MISCONFIG */
+	vm->net.notify = vm->disk.notify;
 	if ((v = spec_value(keys, nk, "vcpus"))) {
 		join_key(sub, keypath, "vcpus");
 		if (read_u32(c, v, sub, 1, VF_SCN_MAX_VCPUS, &vm->vcpu_count) != VF_OK) {
@@ -1029,7 +1632,7 @@ static enum vf_status read_vm(struct pctx *c, yaml_node_t *n, size_t index, stru
 		int64_t pid;
 
 		join_key(sub, keypath, "pid");
-		if (read_int(c, v, sub, 1, VF_SCN_MAX_PID - 1 - (int64_t)vm->vcpu_count, &pid) !=
+		if (read_int(c, v, sub, 1, VF_SCN_MAX_PID - 2 - (int64_t)vm->vcpu_count, &pid) !=
 		    VF_OK) {
 			return VF_ERR_INPUT;
 		}
@@ -1057,6 +1660,93 @@ static enum vf_status read_vm(struct pctx *c, yaml_node_t *n, size_t index, stru
 			return VF_ERR_INPUT;
 		}
 	}
+	if ((v = spec_value(keys, nk, "ipi"))) {
+		join_key(sub, keypath, "ipi");
+		if (read_ipi(c, v, sub, vm) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "apicv"))) {
+		join_key(sub, keypath, "apicv");
+		if (read_bool(c, v, sub, &vm->apicv) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "disk"))) {
+		join_key(sub, keypath, "disk");
+		if (read_device(c, v, sub, vm, false) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "net"))) {
+		join_key(sub, keypath, "net");
+		if (read_device(c, v, sub, vm, true) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "host_block"))) {
+		join_key(sub, keypath, "host_block");
+		if (read_host_block(c, v, sub, vm) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+	}
+	if ((v = spec_value(keys, nk, "nested"))) {
+		join_key(sub, keypath, "nested");
+		if (read_nested(c, v, sub, vm, &hyp_node) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		if (!c->nested_node) {
+			c->nested_node = v;
+			c->nested_vm = index;
+		}
+	}
+	if (check_vm(c, n, keypath, keys, nk, vm) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
+	return vm->nested.on ? finish_nested(c, v, keypath, vm, hyp_node) : VF_OK;
+}
+
+/* vms[i].net.peer: the named VM answers; it gets a vhost thread and must not wait for its own net. */
+static enum vf_status resolve_peers(struct pctx *c)
+{
+	struct vf_scenario *scn = c->scn;
+	size_t i, j;
+
+	for (i = 0; i < c->peer_count; i++) {
+		struct vf_scn_vm *vm = c->peer_names[i].vm, *peer = NULL;
+		char sub[KEYPATH_MAX];
+
+		snprintf(sub, sizeof(sub), "vms[%zu].net.peer", (size_t)(vm - scn->vms));
+		for (j = 0; j < scn->vm_count; j++) {
+			if (!strcmp(scn->vms[j].name, c->peer_names[i].name)) {
+				peer = &scn->vms[j];
+				break;
+			}
+		}
+		if (!peer || peer == vm) {
+			return node_err(c, c->peer_names[i].node, sub,
+			                peer ? "a VM cannot be its own peer" : "no VM is named '%s'",
+			                c->peer_names[i].name);
+		}
+		if (peer->wait_weight[VF_SCN_WAIT_NET] > 0) {
+			return node_err(c, c->peer_names[i].node, sub,
+			                "the peer '%s' waits for its own network replies; a peer only "
+			                "answers",
+			                peer->name);
+		}
+		if (vm->wait_weight[VF_SCN_WAIT_NET] <= 0) {
+			return node_err(c, c->peer_names[i].node, sub,
+			                "needs network waits (guest.waits.net) to send anything");
+		}
+		vm->net.peer = (int32_t)j;
+		if (!peer->net.serves_peer) {
+			peer->net.serves_peer = true;
+			peer->has_vhost = true;
+			if (add_threads(c, c->peer_names[i].node, sub, 1) != VF_OK) {
+				return VF_ERR_INPUT;
+			}
+		}
+	}
 	return VF_OK;
 }
 
@@ -1075,7 +1765,8 @@ static enum vf_status read_vms(struct pctx *c, yaml_node_t *n)
 	}
 	scn->vms = calloc(count ? count : 1, sizeof(*scn->vms));
 	c->vm_pid_nodes = calloc(count ? count : 1, sizeof(*c->vm_pid_nodes));
-	if (!scn->vms || !c->vm_pid_nodes) {
+	c->peer_names = calloc(count ? count : 1, sizeof(*c->peer_names));
+	if (!scn->vms || !c->vm_pid_nodes || !c->peer_names) {
 		VF_ERROR_SET(c->err, VF_ERR_NOMEM, c->name, "out of memory");
 		return VF_ERR_NOMEM;
 	}
@@ -1089,6 +1780,78 @@ static enum vf_status read_vms(struct pctx *c, yaml_node_t *n)
 		if (read_vm(c, item, i, &scn->vms[i]) != VF_OK) {
 			return VF_ERR_INPUT;
 		}
+		/* page-aligned, distinct across VMs: page frame 0x11a3c0 + 0x40000 i + 0x2b5 k */
+		for (size_t k = 0; k < scn->vms[i].gproc_count; k++) {
+			scn->vms[i].gprocs[k].cr3 =
+			    ((uint64_t)0x11a3c0 + (uint64_t)i * 0x40000 + (uint64_t)k * 0x2b5) << 12;
+		}
+		/* L2 processes: page frame 0x2a1e00 + 0x40000 i + 0x1c3 k */
+		for (size_t k = 0; k < scn->vms[i].nested.proc_count; k++) {
+			scn->vms[i].nested.procs[k].cr3 =
+			    ((uint64_t)0x2a1e00 + (uint64_t)i * 0x40000 + (uint64_t)k * 0x1c3) << 12;
+		}
+	}
+	return resolve_peers(c);
+}
+
+/* trace.discard: a list of {cpu, at, duration}. */
+static enum vf_status read_discards(struct pctx *c, yaml_node_t *n)
+{
+	struct vf_scenario *scn = c->scn;
+	yaml_node_item_t *it;
+	size_t i = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		return node_err(c, n, "trace.discard", "expected a list of {cpu, at, duration}");
+	}
+	if (n->data.sequence.items.top - n->data.sequence.items.start > VF_SCN_MAX_DISCARDS) {
+		return node_err(c, n, "trace.discard", "at most %d windows", VF_SCN_MAX_DISCARDS);
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+		struct key_spec keys[] = {{"cpu", 0, 0}, {"at", 0, 0}, {"duration", 0, 0}};
+		const size_t nk = sizeof(keys) / sizeof(keys[0]);
+		struct vf_scn_discard *d = &scn->trace.discards[i];
+		yaml_node_t *item = node_of(c, *it), *v;
+		char ip[KEYPATH_MAX], sub[KEYPATH_MAX];
+		size_t j;
+
+		snprintf(ip, sizeof(ip), "trace.discard[%zu]", i);
+		if (!item) {
+			return node_err(c, n, "trace.discard", "malformed list");
+		}
+		if (collect_map(c, item, ip, keys, nk) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		for (j = 0; j < nk; j++) {
+			if (!keys[j].value) {
+				return node_err(c, item, ip, "missing key '%s'", keys[j].name);
+			}
+		}
+		join_key(sub, ip, "cpu");
+		v = spec_value(keys, nk, "cpu");
+		if (read_u32(c, v, sub, 0, scn->host.cpu_count - 1, &d->cpu) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		join_key(sub, ip, "at");
+		if (read_duration(c, spec_value(keys, nk, "at"), sub, 0, VF_SCN_MAX_DURATION_NS,
+		                  &d->at_ns) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		join_key(sub, ip, "duration");
+		if (read_duration(c, spec_value(keys, nk, "duration"), sub, 1, VF_SCN_MAX_DURATION_NS,
+		                  &d->duration_ns) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		for (j = 0; j < i; j++) {
+			const struct vf_scn_discard *o = &scn->trace.discards[j];
+
+			if (o->cpu == d->cpu && d->at_ns < o->at_ns + o->duration_ns &&
+			    o->at_ns < d->at_ns + d->duration_ns) {
+				return node_err(c, item, ip, "overlaps trace.discard[%zu] on cpu %u", j,
+				                d->cpu);
+			}
+		}
+		scn->trace.discard_count = i + 1;
 	}
 	return VF_OK;
 }
@@ -1097,7 +1860,9 @@ static enum vf_status read_trace(struct pctx *c, yaml_node_t *n)
 {
 	struct vf_scenario *scn = c->scn;
 	struct key_spec keys[] = {
-	    {"naming", 0, 0}, {"packet_size", 0, 0}, {"contexts", 0, 0}, {"clock_offset", 0, 0}};
+	    {"naming", 0, 0},       {"packet_size", 0, 0}, {"contexts", 0, 0},
+	    {"clock_offset", 0, 0}, {"cr3", 0, 0},         {"start", 0, 0},
+	    {"discard", 0, 0}};
 	const size_t nk = sizeof(keys) / sizeof(keys[0]);
 	yaml_node_t *v;
 
@@ -1135,12 +1900,47 @@ static enum vf_status read_trace(struct pctx *c, yaml_node_t *n)
 	    read_bool(c, v, "trace.contexts", &scn->trace.contexts) != VF_OK) {
 		return VF_ERR_INPUT;
 	}
+	if ((v = spec_value(keys, nk, "cr3"))) {
+		const char *s;
+
+		if (need_scalar(c, v, "trace.cr3", &s) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		if (!strcmp(s, "none")) {
+			scn->trace.cr3 = VF_SCN_CR3_NONE;
+		} else if (!strcmp(s, "addons")) {
+			scn->trace.cr3 = VF_SCN_CR3_ADDONS;
+		} else if (!strcmp(s, "kvm-cr")) {
+			scn->trace.cr3 = VF_SCN_CR3_KVM_CR;
+		} else {
+			return node_err(c, v, "trace.cr3", "expected addons, kvm-cr or none, got '%s'",
+			                s);
+		}
+	}
+	if ((v = spec_value(keys, nk, "start"))) {
+		if (read_duration(c, v, "trace.start", 0, VF_SCN_MAX_DURATION_NS,
+		                  &scn->trace.start_ns) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		if (scn->trace.start_ns >= scn->duration_ns) {
+			return node_err(c, v, "trace.start", "must be before the end (duration)");
+		}
+	}
+	if ((v = spec_value(keys, nk, "discard")) && read_discards(c, v) != VF_OK) {
+		return VF_ERR_INPUT;
+	}
 	if ((v = spec_value(keys, nk, "clock_offset")) &&
 	    read_duration(c, v, "trace.clock_offset", 0, 4000000000LL * 1000000000LL,
 	                  &scn->trace.clock_offset_ns) != VF_OK) {
 		return VF_ERR_INPUT;
 	}
 	return VF_OK;
+}
+
+/* Thread ids a VM uses: pid (main), pid + 1 + n (vCPUs), then vhost-<pid> if any. */
+static int64_t vm_span(const struct vf_scn_vm *vm)
+{
+	return (int64_t)vm->vcpu_count + 1 + (vm->has_vhost ? 1 : 0);
 }
 
 static bool ranges_overlap(int64_t a, int64_t a_len, int64_t b, int64_t b_len)
@@ -1161,8 +1961,8 @@ static enum vf_status allocate_pids(struct pctx *c)
 		}
 		for (j = 0; j < i; j++) {
 			if (c->vm_pid_nodes[j] &&
-			    ranges_overlap(scn->vms[i].pid, scn->vms[i].vcpu_count + 1,
-			                   scn->vms[j].pid, scn->vms[j].vcpu_count + 1)) {
+			    ranges_overlap(scn->vms[i].pid, vm_span(&scn->vms[i]),
+			                   scn->vms[j].pid, vm_span(&scn->vms[j]))) {
 				char sub[KEYPATH_MAX];
 
 				snprintf(sub, sizeof(sub), "vms[%zu].pid", i);
@@ -1170,9 +1970,9 @@ static enum vf_status allocate_pids(struct pctx *c)
 				                "thread ids %d..%d overlap those of vms[%zu] "
 				                "(%d..%d)",
 				                scn->vms[i].pid,
-				                scn->vms[i].pid + (int)scn->vms[i].vcpu_count, j,
+				                scn->vms[i].pid + (int)vm_span(&scn->vms[i]) - 1, j,
 				                scn->vms[j].pid,
-				                scn->vms[j].pid + (int)scn->vms[j].vcpu_count);
+				                scn->vms[j].pid + (int)vm_span(&scn->vms[j]) - 1);
 			}
 		}
 	}
@@ -1185,15 +1985,15 @@ static enum vf_status allocate_pids(struct pctx *c)
 		if (is_vm && c->vm_pid_nodes[vi]) {
 			continue;
 		}
-		len = is_vm ? (int64_t)scn->vms[vi].vcpu_count + 1
+		len = is_vm ? vm_span(&scn->vms[vi])
 		            : (int64_t)scn->host.processes[i].count;
 		do {
 			moved = false;
 			for (j = 0; j < scn->vm_count; j++) {
 				if (c->vm_pid_nodes[j] &&
 				    ranges_overlap(cursor, len, scn->vms[j].pid,
-				                   scn->vms[j].vcpu_count + 1)) {
-					cursor = scn->vms[j].pid + scn->vms[j].vcpu_count + 1;
+				                   vm_span(&scn->vms[j]))) {
+					cursor = scn->vms[j].pid + vm_span(&scn->vms[j]);
 					moved = true;
 				}
 			}
@@ -1273,6 +2073,13 @@ static enum vf_status read_root(struct pctx *c, yaml_node_t *root)
 	if ((v = spec_value(keys, nk, "trace")) && read_trace(c, v) != VF_OK) {
 		return VF_ERR_INPUT;
 	}
+	if (c->nested_node && scn->trace.cr3 == VF_SCN_CR3_NONE) {
+		char sub[KEYPATH_MAX];
+
+		snprintf(sub, sizeof(sub), "vms[%zu].nested", c->nested_vm);
+		return node_err(c, c->nested_node, sub,
+		                "nesting needs guest CR3s in the trace (trace.cr3: addons or kvm-cr)");
+	}
 	return allocate_pids(c);
 }
 
@@ -1321,6 +2128,7 @@ struct vf_scenario *vf_scenario_new_from_string(const char *text, size_t len, co
 		st = allocate_pids(&c); /* an empty file is the all-defaults scenario */
 	}
 	free(c.vm_pid_nodes);
+	free(c.peer_names);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (st != VF_OK) {
@@ -1376,6 +2184,8 @@ void vf_scenario_free(struct vf_scenario *scn)
 	for (i = 0; i < scn->vm_count; i++) {
 		free(scn->vms[i].vcpu_affinity);
 		free(scn->vms[i].exits);
+		free(scn->vms[i].gprocs);
+		free(scn->vms[i].nested.procs);
 	}
 	free(scn->vms);
 	free(scn->host.processes);

@@ -78,6 +78,61 @@ struct vf_scn_exit_weight {
 	double weight;
 };
 
+/* Why a halted guest waits (guest.waits): what ends the halt. */
+enum vf_scn_wait {
+	VF_SCN_WAIT_TIMER = 0, /* its timer: guest.idle after the HLT */
+	VF_SCN_WAIT_TASK,      /* another vCPU's guest task: an IPI (vms[i].ipi) */
+	VF_SCN_WAIT_DISK,      /* a disk request through the QEMU I/O thread (vms[i].disk) */
+	VF_SCN_WAIT_NET,       /* a network reply through vhost-<pid> (vms[i].net) */
+	VF_SCN_WAIT_COUNT
+};
+
+#define VF_SCN_MAX_IPI_VECTORS  8
+#define VF_SCN_MAX_BLOCK_REASONS 16
+
+/* vms[i].disk / vms[i].net: a virtio device served by a host thread. */
+struct vf_scn_device {
+	uint32_t vector;       /* MSI vector the device's completions raise in the guest */
+	uint32_t notify;       /* exit reason of the guest's queue notification */
+	struct vf_dist latency; /* host I/O time: request submitted -> completion */
+	uint32_t bytes;        /* disk: bytes per request (ret of preadv/pwritev); net: len */
+	double write_share;    /* disk: share of pwritev requests */
+	uint32_t irq_first;    /* disk: first N completions raised from IRQ context */
+	char ifname[VF_COMM_LEN]; /* net: host interface (net_dev_xmit / net_if_rx name) */
+	int32_t peer;          /* net: index of the VM that answers (inter-VM traffic), -1 if none */
+	bool serves_peer;      /* net: another VM's requests arrive on this VM's vhost thread */
+};
+
+/* Where the trace carries guest CR3 values (trace.cr3). */
+enum vf_scn_cr3 {
+	VF_SCN_CR3_NONE = 0, /* no CR3 in the trace */
+	VF_SCN_CR3_ADDONS,   /* addons_vcpu_enter_guest (vcpuID, cr3tmp, sptmp, iptmp) */
+	VF_SCN_CR3_KVM_CR,   /* kvm_x86_cr writes to CR3 (shadow paging) */
+};
+
+#define VF_SCN_MAX_GUEST_PROCS 4096
+
+/* A guest process (guest.processes): one CR3, `threads` kernel stacks. */
+struct vf_scn_gproc {
+	char name[VF_COMM_LEN];
+	uint64_t cr3;
+	uint32_t threads;
+};
+
+/* vms[i].nested: an L1 guest process that is a hypervisor running one L2 VM. */
+struct vf_scn_nested {
+	bool on;
+	uint32_t hypervisor;          /* index into the VM's gprocs: the L1 hypervisor process */
+	struct vf_scn_gproc *procs;   /* owned: L2 processes */
+	size_t proc_count;
+	struct vf_dist l1_time;       /* L1 guest time from a reflected exit to the next VMRESUME */
+	struct vf_dist exit_rate;     /* L2 guest time between L2 exits */
+	double reflect;               /* chance that an L2 exit is reflected to L1 */
+	double sw;                    /* chance that L1 switches L2 process at a reflected exit */
+	uint32_t reasons[VF_SCN_MAX_BLOCK_REASONS]; /* L2 exit mix (uniform) */
+	uint32_t reason_count;
+};
+
 struct vf_scn_vm {
 	char name[64];
 	int32_t pid; /* QEMU pid = main thread tid; vCPU n is pid + 1 + n */
@@ -94,6 +149,24 @@ struct vf_scn_vm {
 	size_t exit_count;
 	struct vf_dist exit_interval; /* guest time between non-HLT exits (`rate`) */
 	struct vf_dist exit_handling; /* root time of a non-HLT exit */
+	double wait_weight[VF_SCN_WAIT_COUNT]; /* guest.waits: what a halt waits for */
+	struct vf_scn_gproc *gprocs; /* owned: guest processes (CR3s) */
+	size_t gproc_count;
+	double proc_switch; /* chance that a guest tick switches to another process */
+	struct vf_scn_nested nested;
+	/* IPIs between the VM's vCPUs (task waits) */
+	struct vf_dist ipi_delay; /* HLT of the waiting vCPU -> a sibling sends the IPI */
+	uint32_t ipi_vectors[VF_SCN_MAX_IPI_VECTORS];
+	uint32_t ipi_vector_count;
+	bool apicv; /* posted interrupts: no kvm_x86_inj_virq, only kvm_x86_apic_accept_irq */
+	struct vf_scn_device disk;
+	struct vf_scn_device net;
+	bool has_vhost; /* a vhost-<pid> thread (tid pid + 1 + vcpus) serves the network */
+	/* vCPU threads blocking in the host after a non-HLT exit (wait_host) */
+	double host_block_prob;
+	uint32_t host_block_reasons[VF_SCN_MAX_BLOCK_REASONS];
+	uint32_t host_block_reason_count; /* 0 = any non-HLT exit of the mix */
+	struct vf_dist host_block_time;
 	/* QEMU main thread */
 	bool main_thread_runs;
 	struct vf_dist main_burst;
@@ -108,6 +181,15 @@ struct vf_scn_latency {
 	struct vf_dist block;     /* HLT exit -> sched_switch out */
 	struct vf_dist interrupt; /* root time after an EXTERNAL_INTERRUPT / timer exit */
 };
+
+/* trace.discard[i]: events of one CPU lost during a window. */
+struct vf_scn_discard {
+	uint32_t cpu;
+	int64_t at_ns;
+	int64_t duration_ns;
+};
+
+#define VF_SCN_MAX_DISCARDS 64
 
 struct vf_scenario {
 	char source[512]; /* file name used in messages */
@@ -130,6 +212,10 @@ struct vf_scenario {
 		uint32_t packet_size;
 		bool contexts;
 		int64_t clock_offset_ns;
+		enum vf_scn_cr3 cr3;
+		int64_t start_ns; /* the session starts here (mid-run): nothing is written before */
+		struct vf_scn_discard discards[VF_SCN_MAX_DISCARDS];
+		size_t discard_count;
 	} trace;
 };
 

@@ -27,6 +27,7 @@ struct vf_sim_stats {
 	int64_t end_ns;                        /* trace end, passed to sink->finish() */
 	uint32_t thread_count;
 	uint32_t vcpu_count;
+	uint64_t discarded; /* events dropped by trace.discard windows (not in event_count) */
 };
 
 /*

@@ -2,8 +2,10 @@
 /*
  * sim_internal.h - the simulator's state, shared by its three parts:
  * sim.c (setup, action queue, main loop, event stamping), host_sched.c (the
- * host scheduler: wake-ups, run queues, switches, time slices) and
- * kvm_loop.c (a vCPU thread's KVM run loop and its guest). Not a public API.
+ * host scheduler: wake-ups, run queues, switches, time slices), kvm_loop.c
+ * (a vCPU thread's KVM run loop and its guest) and devices.c (the QEMU I/O
+ * thread and the vhost thread serving the guest's disk and network
+ * requests). Not a public API.
  *
  * Times inside the simulator are scenario-relative ns (s->now); events and
  * truth get s->base_ns (the clock offset) added when they are stamped.
@@ -27,7 +29,10 @@ enum vf_sim_act {
 	VF_SIM_ACT_STEP = 0, /* the next step of a running thread (id = thread) */
 	VF_SIM_ACT_WAKE,     /* a blocked thread's timer expires (id = thread) */
 	VF_SIM_ACT_SLICE,    /* a CPU's time slice expires (id = cpu) */
-	VF_SIM_ACT_SWITCH_IN /* an idle CPU switches to the thread it was woken for (id = cpu) */
+	VF_SIM_ACT_SWITCH_IN, /* an idle CPU switches to the thread it was woken for (id = cpu) */
+	VF_SIM_ACT_IPI,       /* a task-waiting halted vCPU is due its IPI (id = that vCPU) */
+	VF_SIM_ACT_DEV_DONE,  /* a device thread's host I/O completes (id = that thread) */
+	VF_SIM_ACT_PEER_REPLY, /* a peer VM's answer is ready on its vhost thread (id = that thread) */
 };
 
 struct vf_sim_action {
@@ -38,7 +43,10 @@ struct vf_sim_action {
 	uint32_t type;
 };
 
-enum vf_sim_th_kind { VF_SIM_TH_PROC = 0, VF_SIM_TH_QEMU_MAIN, VF_SIM_TH_VCPU };
+enum vf_sim_th_kind { VF_SIM_TH_PROC = 0, VF_SIM_TH_QEMU_MAIN, VF_SIM_TH_VCPU, VF_SIM_TH_VHOST };
+
+#define VF_SIM_NONE        UINT32_MAX
+#define VF_SIM_MAX_PENDING 8
 enum vf_sim_th_state {
 	VF_SIM_TS_BLOCKED = 0,
 	VF_SIM_TS_QUEUED,
@@ -53,6 +61,10 @@ enum vf_sim_step {
 	VF_SIM_STEP_ENTRY,     /* vCPU: enter after an injection */
 	VF_SIM_STEP_GUEST_END, /* vCPU: the guest segment ends with an exit (guest_end says why) */
 	VF_SIM_STEP_HLT_BLOCK, /* vCPU: after an HLT exit, block until the guest timer */
+	VF_SIM_STEP_IPI_SEND,  /* vCPU: after its ICR write exit, send the IPI to ipi_target */
+	VF_SIM_STEP_NOTIFY,    /* vCPU: after a queue-notify exit, hand the request to the device */
+	VF_SIM_STEP_HOST_BLOCK, /* vCPU: block in the host after a non-HLT exit (wait_host) */
+	VF_SIM_STEP_VMRUN,      /* vCPU (SVM): L0 emulates L1's VMRUN: kvm_x86_nested_vmrun */
 };
 
 enum vf_sim_guest_end {
@@ -60,6 +72,18 @@ enum vf_sim_guest_end {
 	VF_SIM_GE_TICK,      /* guest timer: PREEMPTION_TIMER (VMX) / INTR (SVM) */
 	VF_SIM_GE_EXIT,      /* a non-HLT exit from the mix */
 	VF_SIM_GE_INTR, /* a host interrupt (slice expiry, hrtimer): EXTERNAL_INTERRUPT / INTR */
+	VF_SIM_GE_IPI,  /* the guest writes the x2APIC ICR to wake a task on another vCPU */
+	VF_SIM_GE_CR3,  /* shadow paging: the guest's MOV to CR3 exits (CR_ACCESS / WRITE_CR3) */
+	VF_SIM_GE_VMENTER, /* the L1 hypervisor enters its guest: VMLAUNCH/VMRESUME (VMX), VMRUN (SVM) */
+	VF_SIM_GE_L2EXIT,  /* an exit of the L2 guest from the nested exit mix */
+};
+
+/* A guest context switch in progress (decided at a guest tick). */
+enum vf_sim_switch {
+	VF_SIM_SW_NONE = 0,
+	VF_SIM_SW_DECIDED, /* next_proc chosen at a tick exit; the tick's entry still runs cur_proc */
+	VF_SIM_SW_ENTERED, /* the guest runs its scheduler; the next exit shows the switch */
+	VF_SIM_SW_READY,   /* the next iteration reports next_proc and its entry loads it */
 };
 
 struct vf_sim_thread {
@@ -85,8 +109,10 @@ struct vf_sim_thread {
 	uint32_t vcpu_id;
 	uint32_t truth_vcpu;
 	double exit_weight_total;
+	uint32_t vm_index;
 	bool in_guest;
-	bool pending_timer; /* the timer vector waits for injection */
+	uint32_t pending[VF_SIM_MAX_PENDING]; /* vectors waiting for injection, in order */
+	uint32_t pending_count;
 	bool need_resched;  /* the host scheduler wants the pCPU back */
 	bool may_preempt;   /* the last KVM event was an exit (a switch out may follow) */
 	enum vf_sim_guest_end guest_end;
@@ -94,6 +120,53 @@ struct vf_sim_thread {
 	int64_t exit_left_ns; /* guest time until the next non-HLT exit */
 	int64_t tick_deadline_ns;
 	int64_t wake_deadline_ns;
+	enum vf_scn_wait halt_class; /* what the current / next halt waits for */
+	bool halted;                 /* blocked after HLT, until a wake-up */
+	bool host_blocked;           /* blocked in the host after a non-HLT exit */
+	bool notify_pending;         /* a device request is out: the next busy end halts for it */
+	uint32_t ipi_target;         /* thread index of the vCPU this one sends an IPI to */
+	/* guest processes (VM-local indexes into vm->gprocs) */
+	uint32_t cur_proc;  /* loaded process, VF_SIM_NONE before the first entry */
+	uint32_t next_proc; /* process a guest context switch loads */
+	uint32_t iter_proc; /* process the current run-loop iteration reported */
+	uint32_t cur_gthread;
+	enum vf_sim_switch sw;
+	bool iter_open;  /* the iteration's CR3 report is out */
+	bool user_mode;  /* the guest was in user mode at its last exit */
+	/* nesting */
+	bool nested;      /* nested mode: entries go to L2 */
+	bool launched;    /* VMLAUNCH done on this vCPU (VMRESUME afterwards) */
+	bool l1_halting;  /* L2 halted (reflected): L1 finishes and halts, no VMRESUME */
+	uint32_t l2_reported; /* L2 process of the last CR3 report in nested mode */
+	uint32_t ipi_retries;
+	/* device threads (QEMU I/O thread serving the disk, vhost serving the network) */
+	const struct vf_scn_device *dev; /* borrowed; NULL if the thread serves no device */
+	bool dev_is_net;
+	uint32_t *dev_queue; /* owned: ring of requesting vCPU thread indices */
+	uint32_t dev_cap;
+	uint32_t dev_head;
+	uint32_t dev_len;
+	bool dev_busy;       /* blocked on the host I/O of the queue's head */
+	bool dev_completing; /* woken by the completion: report it at the next step */
+	bool dev_irq_done;   /* the completion was already raised from IRQ context */
+	bool dev_write;      /* the head request is a write */
+	uint64_t dev_done_count;
+	bool peer_waiting;    /* peer server: delivered the head request, its guest is answering */
+	bool peer_reply;      /* peer server: woken to send the answer of the head request */
+	uint32_t peer_rr;     /* peer server: next vCPU of its VM to interrupt */
+};
+
+/* Per VM: where its threads are. */
+struct vf_sim_vm {
+	uint32_t main;       /* QEMU main / I/O thread */
+	uint32_t first_vcpu; /* vCPU n is first_vcpu + n */
+	uint32_t vhost;      /* VF_SIM_NONE if none */
+	uint32_t *proc_owner; /* owned: per guest process, the vCPU thread it is loaded on */
+	uint32_t proc_truth;  /* truth index of guest process 0 (the others follow) */
+	uint64_t proc_first;  /* host-wide number of the VM's first guest process */
+	uint32_t nest_truth;  /* truth handle of the nested VM */
+	uint32_t l2_truth;    /* truth index of L2 process 0 */
+	uint32_t l2_cur;      /* L2 process the L1 hypervisor runs */
 };
 
 struct vf_sim_cpu {
@@ -114,6 +187,7 @@ struct vf_sim {
 	struct vf_sim_stats *stats;    /* borrowed, never NULL inside */
 	struct vf_sim_thread *threads; /* owned */
 	uint32_t thread_count;
+	struct vf_sim_vm *vms;   /* owned: one per scenario VM */
 	struct vf_sim_cpu *cpus; /* owned */
 	uint32_t cpu_count;
 	struct vf_cpuset all_cpus;
@@ -124,6 +198,8 @@ struct vf_sim {
 	int64_t now;                         /* scenario-relative ns */
 	int64_t base_ns;                     /* clock offset */
 	const char *names[VF_EV_KIND_COUNT]; /* event class names in the trace's naming */
+	uint64_t discard_count[VF_SCN_MAX_DISCARDS]; /* events dropped per trace.discard window */
+	bool discard_done[VF_SCN_MAX_DISCARDS];      /* ... and reported to the sink */
 };
 
 /* sim.c */
@@ -145,12 +221,16 @@ static inline uint32_t vf_sim_thread_index(const struct vf_sim *s, const struct 
 
 /* host_sched.c */
 enum vf_status vf_sim_wake(struct vf_sim *s, struct vf_sim_thread *th);
+/* A wake-up by the thread running on waker_cpu (sched_waking in its context there). */
+enum vf_status vf_sim_wake_by(struct vf_sim *s, struct vf_sim_thread *th, uint32_t waker_cpu);
 enum vf_status vf_sim_block(struct vf_sim *s, struct vf_sim_thread *th, enum vf_truth_off why);
 enum vf_status vf_sim_preempt(struct vf_sim *s, struct vf_sim_thread *th);
 enum vf_status vf_sim_slice(struct vf_sim *s, uint32_t cpu, uint64_t gen);
 enum vf_status vf_sim_switch_incoming(struct vf_sim *s, uint32_t cpu);
 enum vf_status vf_sim_rearm_slice(struct vf_sim *s, uint32_t cpu);
 enum vf_status vf_sim_proc_step(struct vf_sim *s, struct vf_sim_thread *th);
+/* A process / QEMU main thread's own burst is over: run on, or sleep (none: block). */
+enum vf_status vf_sim_proc_rest(struct vf_sim *s, struct vf_sim_thread *th);
 
 /* kvm_loop.c */
 void vf_sim_vcpu_prepare_wake(struct vf_sim *s, struct vf_sim_thread *th);
@@ -158,5 +238,27 @@ enum vf_status vf_sim_vcpu_switched_in(struct vf_sim *s, struct vf_sim_thread *t
 enum vf_status vf_sim_vcpu_step(struct vf_sim *s, struct vf_sim_thread *th, enum vf_sim_step step);
 /* A host interrupt on the vCPU's pCPU while it is in guest mode: it exits now. */
 enum vf_status vf_sim_vcpu_interrupt(struct vf_sim *s, struct vf_sim_thread *th);
+/*
+ * An interrupt for the guest of vCPU th (vector vec, delivering `cause`), raised by
+ * whatever runs on waker_cpu: pending for injection; a halted vCPU is woken.
+ */
+enum vf_status vf_sim_vcpu_kick(struct vf_sim *s, struct vf_sim_thread *th, uint32_t vec,
+                                enum vf_truth_wake cause, uint32_t waker_cpu);
+/* The IPI action of a task-waiting vCPU (id = its thread index). */
+enum vf_status vf_sim_vcpu_ipi_due(struct vf_sim *s, uint32_t id, uint64_t gen);
+/* kvm_x86_apic_accept_irq on cpu (context: its current thread) for vCPU th. */
+enum vf_status vf_sim_emit_accept_irq(struct vf_sim *s, uint32_t cpu,
+                                      const struct vf_sim_thread *th, uint32_t vec);
+
+/* devices.c */
+/* vCPU th (running in root) hands a request to device thread dev. */
+enum vf_status vf_sim_dev_request(struct vf_sim *s, struct vf_sim_thread *dev,
+                                  struct vf_sim_thread *vcpu);
+/* A device thread's step (its CPU burst is over): report, submit or sleep. */
+enum vf_status vf_sim_dev_step(struct vf_sim *s, struct vf_sim_thread *th);
+/* The DEV_DONE action. */
+enum vf_status vf_sim_dev_done(struct vf_sim *s, uint32_t id, uint64_t gen);
+/* The PEER_REPLY action. */
+enum vf_status vf_sim_peer_reply(struct vf_sim *s, uint32_t id, uint64_t gen);
 
 #endif /* VMFLOW_SYNTH_SIM_INTERNAL_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sink.h - where the simulator's events go: one interface, several back ends
- * (sink_ctf.c: lttng-modules 2.13 CTF; later sink_tcxml.c: Trace Compass XML
+ * (sink_ctf.c: lttng-modules 2.13 CTF; sink_tcxml.c: Trace Compass XML
  * stub trace; sink_memory.c: straight into the analyses).
  *
  * The simulator calls emit() in non-decreasing ts_ns order (globally, hence
@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vmflow/error.h"
 #include "vmflow/event.h"
@@ -22,6 +23,16 @@ struct vf_sink {
 			       struct vf_error *err);
 	enum vf_status (*finish)(struct vf_sink *sink, int64_t end_ns, struct vf_error *err);
 	void (*free)(struct vf_sink *sink); /* accepts a sink whose finish failed or never ran */
+	/*
+	 * Optional (NULL: the back end cannot record losses). `count` events of
+	 * `cpu` were lost from ts_ns on (the simulator did not emit them), as when
+	 * lttng's ring buffer is full. Called in time order with the events, before
+	 * the first event of that CPU after the loss. The CTF back end switches the
+	 * stream's packet at ts_ns and counts the loss in the new packet's
+	 * `events_discarded` (cumulative per stream, as lttng does).
+	 */
+	enum vf_status (*discard)(struct vf_sink *sink, uint32_t cpu, int64_t ts_ns, uint64_t count,
+				  struct vf_error *err);
 };
 
 /* What the trace says about the host it was recorded on (CTF env + clock). */
@@ -47,5 +58,16 @@ struct vf_trace_desc {
  */
 struct vf_sink *vf_sink_ctf_new(const char *trace_dir, const struct vf_trace_desc *desc,
 				struct vf_error *err);
+
+/*
+ * Trace Compass XML stub-trace back end (sink_tcxml.c): streams one
+ * <trace> document, valid against TmfXmlDevelopmentTrace.xsd and laid out
+ * like Trace Compass's VM stub traces (ns timestamps, a `cpu` int field on
+ * every event), into out (borrowed: the caller opens and closes it, e.g. as a
+ * vf_atomic_file). `path` names the file in errors. Memory is one 64 KiB
+ * buffer whatever the trace length. finish() writes </trace> and flushes.
+ */
+struct vf_sink *vf_sink_tcxml_new(FILE *out, const char *path, const struct vf_trace_desc *desc,
+				  struct vf_error *err);
 
 #endif /* VMFLOW_SYNTH_SINK_H */

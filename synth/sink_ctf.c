@@ -731,6 +731,37 @@ static enum vf_status sink_finish(struct vf_sink *base, int64_t end_ns, struct v
 	return st;
 }
 
+static enum vf_status sink_discard(struct vf_sink *base, uint32_t cpu, int64_t ts_ns,
+				   uint64_t count, struct vf_error *err)
+{
+	struct sink_ctf *k = (struct sink_ctf *)base;
+	struct stream *st;
+	enum vf_status rc;
+
+	if (cpu >= k->cpu_count || k->finished) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, k->trace_dir, "cannot record a loss on cpu %u",
+			     cpu);
+		return VF_ERR_INTERNAL;
+	}
+	if (!k->started && start_streams(k, ts_ns, err) != VF_OK) {
+		return VF_ERR_INTERNAL;
+	}
+	st = &k->streams[cpu];
+	if (ts_ns < st->last_ns) {
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, st->ser->path,
+			     "loss at %lld ns is before the previous event at %lld ns on cpu %u",
+			     (long long)ts_ns, (long long)st->last_ns, cpu);
+		return VF_ERR_INTERNAL;
+	}
+	/* the sub-buffer switch that lost events force; the new packet carries the count */
+	rc = vf_ctfser_switch_packet(st->ser, (uint64_t)(ts_ns - k->offset_ns), err);
+	if (rc != VF_OK) {
+		return rc;
+	}
+	st->ser->events_discarded += count;
+	return VF_OK;
+}
+
 static void sink_free(struct vf_sink *base)
 {
 	struct sink_ctf *k = (struct sink_ctf *)base;
@@ -881,6 +912,7 @@ struct vf_sink *vf_sink_ctf_new(const char *trace_dir, const struct vf_trace_des
 	k->base.emit = sink_emit;
 	k->base.finish = sink_finish;
 	k->base.free = sink_free;
+	k->base.discard = sink_discard;
 	k->cpu_count = desc->cpu_count;
 	k->offset_ns = desc->clock_offset_ns;
 	k->ctx_size = desc->pid_tid_context ? 8 : 0;

@@ -19,17 +19,25 @@
 #include <string.h>
 
 #include "analyses/exits.h"
+#include "analyses/features.h"
 #include "analyses/module.h"
+#include "analyses/process.h"
 #include "analyses/vcpu_state.h"
+#include "analyses/wakers.h"
 #include "model/model.h"
 
 /* The modules, in the order their handlers run for an event. */
 static const struct vf_analysis_module *const modules[] = {
 	&vf_vcpu_state_module,
 	&vf_exits_module,
+	&vf_process_module, /* after vcpu_state: its finish reads the final vCPU Status */
+	&vf_features_module,
+	&vf_wakers_module,
 };
 #define MODULE_COUNT (sizeof(modules) / sizeof(modules[0]))
 #define EXITS_INDEX 1
+#define PROCESS_INDEX 2
+#define WAKERS_INDEX 4
 
 struct dispatch_row {
 	unsigned count;
@@ -92,6 +100,8 @@ struct vf_analysis *vf_analysis_new(struct vf_history *h, const struct vf_analys
 	a->ctx.history = h;
 	to_bitmap(a->ctx.timer_vectors, a->ctx.opt.timer_vectors, a->ctx.opt.timer_vector_count);
 	to_bitmap(a->ctx.ipi_vectors, a->ctx.opt.ipi_vectors, a->ctx.opt.ipi_vector_count);
+	to_bitmap(a->ctx.disk_vectors, a->ctx.opt.disk_vectors, a->ctx.opt.disk_vector_count);
+	to_bitmap(a->ctx.net_vectors, a->ctx.opt.net_vectors, a->ctx.opt.net_vector_count);
 	if (a->ctx.opt.begin_ns != VF_ANALYSIS_BEGIN_FIRST_EVENT) {
 		a->ctx.begin_ns = a->ctx.opt.begin_ns;
 		a->begun = true;
@@ -429,6 +439,24 @@ static enum vf_status make_warnings(struct vf_analysis *a, struct vf_error *err)
 		st = warn(a, err, "%llu kvm events of a vCPU thread carry another vcpu_id than its first",
 			  (unsigned long long)c->vcpu_id_mismatch_count);
 	}
+	if (st == VF_OK && c->accept_irq_wait_count > 0) {
+		st = warn(a, err,
+			  "%llu HLT waits had no kvm_x86_inj_virq before the entry and were labelled by "
+			  "kvm_x86_apic_accept_irq (APICv host?)",
+			  (unsigned long long)c->accept_irq_wait_count);
+	}
+	if (st == VF_OK && c->apicv_timer_count > 0) {
+		st = warn(a, err,
+			  "%llu HLT waits of VMs without any kvm_x86_inj_virq (APICv) were woken with no "
+			  "kvm_x86_apic_accept_irq either: labelled wait_timer (the guest's local timer)",
+			  (unsigned long long)c->apicv_timer_count);
+	}
+	if (st == VF_OK && c->accept_irq_ambiguous_count > 0) {
+		st = warn(a, err,
+			  "%llu kvm_x86_apic_accept_irq events were ignored: their target vCPU "
+			  "(apicid) could not be told apart between VMs",
+			  (unsigned long long)c->accept_irq_ambiguous_count);
+	}
 	if (st == VF_OK && c->missed_switch_in_count > 0) {
 		st = warn(a, err, "%llu times a thread was found running without its sched_switch in",
 			  (unsigned long long)c->missed_switch_in_count);
@@ -465,12 +493,32 @@ enum vf_status vf_analysis_finish(struct vf_analysis *a, int64_t end_ns, struct 
 	a->counters.vcpu_id_mismatch_count = mc->vcpu_id_mismatch_count;
 	a->counters.missed_switch_in_count = mc->missed_switch_in_count;
 	a->counters.open_exit_count = vf_exits_borrow_stats(a->selves[EXITS_INDEX])->open_at_end_count;
+	a->counters.accept_irq_wait_count = a->ctx.accept_irq_wait_count;
+	a->counters.accept_irq_ambiguous_count = a->ctx.accept_irq_ambiguous_count;
+	a->counters.apicv_timer_count = a->ctx.apicv_timer_count;
 	return make_warnings(a, err);
 }
 
 const struct vf_exit_stats *vf_analysis_borrow_exit_stats(const struct vf_analysis *a)
 {
 	return vf_exits_borrow_stats(a->selves[EXITS_INDEX]);
+}
+
+const struct vf_exit_stats *vf_analysis_borrow_process_exit_stats(const struct vf_analysis *a)
+{
+	return vf_exits_borrow_process_stats(a->selves[EXITS_INDEX]);
+}
+
+enum vf_status vf_analysis_write_wakers(const struct vf_analysis *a, FILE *fp,
+					struct vf_error *err)
+{
+	return vf_wakers_tsv_write(fp, a->selves[WAKERS_INDEX], err);
+}
+
+enum vf_status vf_analysis_write_critical_path(const struct vf_analysis *a, uint64_t cr3,
+					       FILE *fp, struct vf_error *err)
+{
+	return vf_critical_path_tsv_write(fp, a->ctx.history, a->selves[WAKERS_INDEX], cr3, err);
 }
 
 size_t vf_analysis_vm_count(const struct vf_analysis *a)
@@ -528,6 +576,23 @@ bool vf_analysis_get_vcpu(const struct vf_analysis *a, size_t vm_index, size_t v
 	out->tid = v->thread ? v->thread->tid : -1;
 	if (v->thread) {
 		memcpy(out->comm, v->thread->comm, sizeof(out->comm));
+	}
+	{
+		struct vf_process_counts pc;
+
+		vf_process_get_counts(a->selves[PROCESS_INDEX], v, &pc);
+		out->process_switch_count = pc.process_switch_count;
+		out->thread_switch_count = pc.thread_switch_count;
+	}
+	{
+		struct vf_injection_counts ic;
+
+		vf_features_get_injections(v, &ic);
+		out->injections_timer = ic.timer;
+		out->injections_ipi = ic.ipi;
+		out->injections_disk = ic.disk;
+		out->injections_net = ic.net;
+		out->injections_other = ic.other;
 	}
 	return true;
 }

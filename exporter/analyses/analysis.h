@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "analyses/exit_stats.h"
 #include "vmflow/error.h"
@@ -37,6 +38,11 @@ struct vf_analysis_options {
 	unsigned timer_vector_count;
 	uint8_t ipi_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS];
 	unsigned ipi_vector_count;
+	/* Disk / network vectors known in advance (every VM); the learned ones are added per VM. */
+	uint8_t disk_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS];
+	unsigned disk_vector_count;
+	uint8_t net_vectors[VF_ANALYSIS_MAX_CLASS_VECTORS];
+	unsigned net_vector_count;
 	/* Start of the trace: where the line of a thread already running starts. */
 	int64_t begin_ns;
 };
@@ -56,6 +62,11 @@ struct vf_analysis_counters {
 	uint64_t vcpu_id_mismatch_count;      /* a vCPU thread reported another vcpu_id */
 	uint64_t missed_switch_in_count;      /* threads found running without their switch in (no loss seen) */
 	uint64_t open_exit_count;             /* exits with no entry before the end (after finish) */
+	uint64_t accept_irq_wait_count;       /* HLT waits labelled by kvm_x86_apic_accept_irq: no
+						 kvm_x86_inj_virq before the entry (APICv) */
+	uint64_t accept_irq_ambiguous_count;  /* accept_irq whose target vCPU could not be told */
+	uint64_t apicv_timer_count;           /* waits of a VM without any kvm_x86_inj_virq, woken
+						 with no accept_irq either: inferred wait_timer */
 };
 
 struct vf_analysis_vm_info {
@@ -72,6 +83,13 @@ struct vf_analysis_vcpu_info {
 	uint32_t vcpu_id;
 	int32_t tid;                          /* its vCPU thread (-1 if none bound any more) */
 	char comm[VF_COMM_LEN];               /* that thread's comm ("CPU 0/KVM") */
+	uint64_t process_switch_count;        /* guest context switches seen at entries (CR3 changed) */
+	uint64_t thread_switch_count;         /* same CR3, another guest thread (stack window) */
+	uint64_t injections_timer;            /* kvm_x86_inj_virq on this vCPU, per vector class */
+	uint64_t injections_ipi;
+	uint64_t injections_disk;
+	uint64_t injections_net;
+	uint64_t injections_other;
 };
 
 struct vf_analysis;
@@ -93,6 +111,16 @@ enum vf_status vf_analysis_finish(struct vf_analysis *a, int64_t end_ns, struct 
 
 /* Exit handling times per (VM, vCPU, reason); complete after vf_analysis_finish(). */
 const struct vf_exit_stats *vf_analysis_borrow_exit_stats(const struct vf_analysis *a);
+/* The same per (VM, guest CR3, reason), for exits whose guest CR3 is known (docs/analyses.md). */
+const struct vf_exit_stats *vf_analysis_borrow_process_exit_stats(const struct vf_analysis *a);
+
+/* Writes wakers.tsv (who woke whom, analyses/wakers.h) after vf_analysis_finish(). */
+enum vf_status vf_analysis_write_wakers(const struct vf_analysis *a, FILE *fp,
+					struct vf_error *err);
+
+/* Writes critical_path.tsv for guest process cr3 (analyses/wakers.h) after vf_analysis_finish(). */
+enum vf_status vf_analysis_write_critical_path(const struct vf_analysis *a, uint64_t cr3,
+					       FILE *fp, struct vf_error *err);
 
 /* VMs found (sorted by pid) and their vCPUs (sorted by vcpu_id). 0 VMs = no VM activity. */
 size_t vf_analysis_vm_count(const struct vf_analysis *a);

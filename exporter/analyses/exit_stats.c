@@ -29,9 +29,12 @@ void vf_exit_stats_fini(struct vf_exit_stats *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static uint64_t tuple_key(int32_t vm_pid, uint32_t vcpu_id, uint32_t isa, uint32_t reason)
+static uint64_t tuple_key(int32_t vm_pid, uint32_t vcpu_id, uint32_t isa, uint32_t reason,
+			  uint64_t cr3)
 {
 	uint64_t k = vf_u64map_key2((uint32_t)vm_pid, vcpu_id);
+
+	k ^= (cr3 + 0x632be59bd9b4e019ULL) * 0x94d049bb133111ebULL;
 
 	/* Mix in (isa, reason) with an odd multiplier; the map hashes the key again. */
 	k ^= (vf_u64map_key2(isa, reason) + 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL;
@@ -39,15 +42,14 @@ static uint64_t tuple_key(int32_t vm_pid, uint32_t vcpu_id, uint32_t isa, uint32
 }
 
 static bool row_is(const struct vf_exit_stat_row *r, int32_t vm_pid, uint32_t vcpu_id,
-		   uint32_t isa, uint32_t reason)
+		   uint32_t isa, uint32_t reason, uint64_t cr3)
 {
 	return r->vm_pid == vm_pid && r->vcpu_id == vcpu_id && r->isa == isa &&
-	       r->reason == reason;
+	       r->reason == reason && r->cr3 == cr3;
 }
 
-enum vf_status vf_exit_stats_add(struct vf_exit_stats *s, int32_t vm_pid, uint32_t vcpu_id,
-				 uint32_t isa, uint32_t reason, int64_t duration_ns,
-				 struct vf_error *err)
+static enum vf_status add(struct vf_exit_stats *s, int32_t vm_pid, uint32_t vcpu_id, uint64_t cr3,
+			  uint32_t isa, uint32_t reason, int64_t duration_ns, struct vf_error *err)
 {
 	struct vf_exit_stat_row *r = NULL;
 	uint64_t key;
@@ -61,11 +63,11 @@ enum vf_status vf_exit_stats_add(struct vf_exit_stats *s, int32_t vm_pid, uint32
 	}
 	isa = isa == VF_ISA_SVM ? VF_ISA_SVM : VF_ISA_VMX;
 	reason = vf_exit_reason_basic(isa, reason);
-	key = tuple_key(vm_pid, vcpu_id, isa, reason);
+	key = tuple_key(vm_pid, vcpu_id, isa, reason, cr3);
 	while ((found = vf_u64map_get(&s->index, key)) != NULL) {
 		struct vf_exit_stat_row *cand = &s->rows[(uintptr_t)found - 1];
 
-		if (row_is(cand, vm_pid, vcpu_id, isa, reason)) {
+		if (row_is(cand, vm_pid, vcpu_id, isa, reason, cr3)) {
 			r = cand;
 			break;
 		}
@@ -91,6 +93,7 @@ enum vf_status vf_exit_stats_add(struct vf_exit_stats *s, int32_t vm_pid, uint32
 		r->vcpu_id = vcpu_id;
 		r->isa = isa;
 		r->reason = reason;
+		r->cr3 = cr3;
 		r->min_ns = duration_ns;
 		r->max_ns = duration_ns;
 	}
@@ -107,6 +110,35 @@ enum vf_status vf_exit_stats_add(struct vf_exit_stats *s, int32_t vm_pid, uint32
 nomem:
 	VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory in the exit statistics");
 	return VF_ERR_NOMEM;
+}
+
+enum vf_status vf_exit_stats_add(struct vf_exit_stats *s, int32_t vm_pid, uint32_t vcpu_id,
+				 uint32_t isa, uint32_t reason, int64_t duration_ns,
+				 struct vf_error *err)
+{
+	return add(s, vm_pid, vcpu_id, 0, isa, reason, duration_ns, err);
+}
+
+enum vf_status vf_exit_stats_add_process(struct vf_exit_stats *s, int32_t vm_pid, uint64_t cr3,
+					 uint32_t isa, uint32_t reason, int64_t duration_ns,
+					 struct vf_error *err)
+{
+	return add(s, vm_pid, VF_EXIT_STATS_ANY_VCPU, cr3, isa, reason, duration_ns, err);
+}
+
+double vf_exit_stat_rel_stderr_pct(uint64_t count, int64_t total_ns, double sum_sq_ns)
+{
+	double n = (double)count, mean, var;
+
+	if (count < 2 || total_ns <= 0) {
+		return 0.0;
+	}
+	mean = (double)total_ns / n;
+	var = (sum_sq_ns - n * mean * mean) / (n - 1.0);
+	if (var <= 0.0) {
+		return 0.0;
+	}
+	return 100.0 * sqrt(var / n) / mean;
 }
 
 double vf_exit_stat_mean_ns(const struct vf_exit_stat_row *row)

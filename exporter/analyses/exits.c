@@ -8,6 +8,12 @@
  * An exit followed by another exit (entry lost) is dropped, and so is an
  * exit open on a CPU that lost events; exits still open at the end are only
  * counted (stats.open_at_end_count). Hot path: one stats lookup per entry.
+ *
+ * Also keeps a per-process table (process_stats): the exit is charged to the
+ * guest L1 process loaded when it happened (the model's guest context: the
+ * CR3 of addons_vcpu_enter_guest or of a kvm_x86_cr write, loaded by the
+ * next entry; the exit being handled still belongs to the old CR3). Exits
+ * of a vCPU whose CR3 is not known yet are only in the per-vCPU table.
  */
 #include "analyses/exits.h"
 
@@ -21,11 +27,14 @@ struct open_exit {
 	int64_t ts_ns;
 	uint32_t isa;
 	uint32_t reason;
+	uint64_t exit_cr3;    /* CR3 when the open exit happened (valid if exit_has_cr3) */
+	bool exit_has_cr3;
 };
 
 struct exits {
 	struct vf_analysis_ctx *ctx; /* borrowed from the facade */
 	struct vf_exit_stats stats;
+	struct vf_exit_stats process_stats;
 	struct open_exit **vcpus;    /* owned */
 	size_t vcpu_count;
 	size_t vcpu_cap;
@@ -41,6 +50,7 @@ static void *exits_create(struct vf_analysis_ctx *ctx, struct vf_error *err)
 	}
 	x->ctx = ctx;
 	vf_exit_stats_init(&x->stats);
+	vf_exit_stats_init(&x->process_stats);
 	return x;
 }
 
@@ -58,6 +68,7 @@ static void exits_destroy(void *self)
 	}
 	free(x->vcpus);
 	vf_exit_stats_fini(&x->stats);
+	vf_exit_stats_fini(&x->process_stats);
 	free(x);
 }
 
@@ -116,6 +127,8 @@ static enum vf_status on_kvm_exit(void *self, const struct vf_event *ev,
 	o->ts_ns = ev->ts_ns;
 	o->isa = ev->u.kvm_exit.isa;
 	o->reason = ev->u.kvm_exit.exit_reason;
+	o->exit_cr3 = o->vcpu->guest.loaded_cr3;
+	o->exit_has_cr3 = o->vcpu->guest.has_loaded_cr3;
 	return VF_OK;
 }
 
@@ -124,6 +137,7 @@ static enum vf_status on_kvm_entry(void *self, const struct vf_event *ev,
 {
 	struct exits *x = self;
 	struct open_exit *o = of(up);
+	enum vf_status st;
 
 	if (!o || !o->open) {
 		return VF_OK;
@@ -132,8 +146,13 @@ static enum vf_status on_kvm_entry(void *self, const struct vf_event *ev,
 	if (ev->ts_ns < o->ts_ns) {
 		return VF_OK;
 	}
-	return vf_exit_stats_add(&x->stats, o->vcpu->vm->pid, o->vcpu->vcpu_id, o->isa, o->reason,
-				 ev->ts_ns - o->ts_ns, err);
+	st = vf_exit_stats_add(&x->stats, o->vcpu->vm->pid, o->vcpu->vcpu_id, o->isa, o->reason,
+			       ev->ts_ns - o->ts_ns, err);
+	if (st != VF_OK || !o->exit_has_cr3) {
+		return st;
+	}
+	return vf_exit_stats_add_process(&x->process_stats, o->vcpu->vm->pid, o->exit_cr3, o->isa,
+					 o->reason, ev->ts_ns - o->ts_ns, err);
 }
 
 static enum vf_status exits_vcpu_lost(void *self, struct vf_vcpu *v, int64_t begin_ns,
@@ -169,6 +188,11 @@ static enum vf_status exits_finish(void *self, int64_t end_ns, struct vf_error *
 const struct vf_exit_stats *vf_exits_borrow_stats(const void *self)
 {
 	return &((const struct exits *)self)->stats;
+}
+
+const struct vf_exit_stats *vf_exits_borrow_process_stats(const void *self)
+{
+	return &((const struct exits *)self)->process_stats;
 }
 
 static const struct vf_analysis_handler exits_handlers[] = {

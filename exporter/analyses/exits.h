@@ -15,5 +15,7 @@ extern const struct vf_analysis_module vf_exits_module;
 
 /* The statistics of a module instance created from vf_exits_module. */
 const struct vf_exit_stats *vf_exits_borrow_stats(const void *self);
+/* Its per-process table (rows keyed by VM and guest CR3, vcpu_id VF_EXIT_STATS_ANY_VCPU). */
+const struct vf_exit_stats *vf_exits_borrow_process_stats(const void *self);
 
 #endif /* VMFLOW_ANALYSES_EXITS_H */

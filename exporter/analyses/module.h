@@ -30,6 +30,11 @@ struct vf_analysis_ctx {
 	int64_t begin_ns;                       /* start of the trace (first event unless set) */
 	uint64_t timer_vectors[4];              /* opt.timer_vectors as a bitmap */
 	uint64_t ipi_vectors[4];
+	uint64_t disk_vectors[4];               /* opt.disk_vectors (all VMs) */
+	uint64_t net_vectors[4];
+	uint64_t accept_irq_wait_count;         /* written by vcpu_state, read at finish */
+	uint64_t accept_irq_ambiguous_count;
+	uint64_t apicv_timer_count;             /* waits inferred wait_timer on an APICv host */
 };
 
 /*

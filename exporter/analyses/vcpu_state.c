@@ -10,7 +10,9 @@
  * Labels that are known only later are modelled as pending segments, never
  * rewritten in the history:
  *   - a HLT wait [switch out, switch in) is labelled by the first
- *     kvm_x86_inj_virq after the switch in, or wait_unknown at the entry;
+ *     kvm_x86_inj_virq after the switch in; without one before the entry, by
+ *     the first kvm_x86_apic_accept_irq that targeted the vCPU during the
+ *     wait (APICv fallback), else wait_unknown;
  *   - a preemption [switch out, switch in) is preempted_vm if the thread that
  *     took the pCPU is a vCPU thread when the vCPU comes back, else
  *     preempted_host (so a preempter identified after the switch out counts).
@@ -44,6 +46,7 @@ enum status {
 	S_WAIT_UNKNOWN,
 	S_WAIT_HOST,
 	S_UNKNOWN,
+	S_GUEST_L2,
 	S_VALUE_COUNT,
 	/* Not written as such: */
 	S_PENDING_WAIT = S_VALUE_COUNT, /* blocked after HLT: labelled by the first injection */
@@ -63,6 +66,7 @@ static const char *const status_names[S_VALUE_COUNT] = {
 	[S_WAIT_UNKNOWN] = VF_STATUS_WAIT_UNKNOWN,
 	[S_WAIT_HOST] = VF_STATUS_WAIT_HOST,
 	[S_UNKNOWN] = VF_STATUS_UNKNOWN,
+	[S_GUEST_L2] = VF_STATUS_GUEST_L2,
 };
 
 /* Closed segments held behind a pending one; on overflow pending waits become wait_unknown. */
@@ -98,6 +102,9 @@ struct vs_vcpu {
 	int64_t exit_open_start_ns;
 	struct held status_held;
 	struct held exit_held;
+	bool has_accept;               /* a kvm_x86_apic_accept_irq targeted it during the pending wait */
+	uint8_t accept_vec;            /* its vector (the APICv fallback label) */
+	bool ever_accepted;            /* some wait of this vCPU was labelled by an accept_irq */
 };
 
 struct vcpu_state {
@@ -231,6 +238,7 @@ static enum vf_status resolve_waits(struct vcpu_state *s, struct vs_vcpu *vs, ui
 		vs->open.status = label;
 	}
 	vs->queue_has_pending = false;
+	vs->has_accept = false;
 	return flush_queue(s, vs, err);
 }
 
@@ -395,13 +403,53 @@ static uint8_t classify(const struct vcpu_state *s, const struct vs_vcpu *vs, ui
 	if (vf_vm_vector_in(s->ctx->ipi_vectors, vec)) {
 		return S_WAIT_TASK;
 	}
-	if (vf_vm_vector_in(vm->disk_vectors, vec)) {
+	if (vf_vm_vector_in(vm->disk_vectors, vec) || vf_vm_vector_in(s->ctx->disk_vectors, vec)) {
 		return S_WAIT_DISK;
 	}
-	if (vf_vm_vector_in(vm->net_vectors, vec)) {
+	if (vf_vm_vector_in(vm->net_vectors, vec) || vf_vm_vector_in(s->ctx->net_vectors, vec)) {
 		return S_WAIT_NET;
 	}
 	return S_WAIT_UNKNOWN;
+}
+
+/*
+ * The label of a pending HLT wait that got no kvm_x86_inj_virq: the vector of
+ * the first kvm_x86_apic_accept_irq that targeted the vCPU during the wait
+ * (APICv delivers it without an injection). Without one: on a VM that shows
+ * the APICv pattern (no kvm_x86_inj_virq ever, and some wait of its vCPUs
+ * already labelled by an accept_irq), a vCPU that was woken (woken = true:
+ * it came back and re-entered) had no source outside its own local APIC, so
+ * its timer woke it (wait_timer); else wait_unknown (docs/analyses.md).
+ */
+static bool vm_is_apicv(const struct vf_vm *vm)
+{
+	size_t i;
+
+	if (vm->inj_virq_count > 0) {
+		return false;
+	}
+	for (i = 0; i < vm->vcpu_count; i++) {
+		const struct vs_vcpu *o = vm->vcpus[i]->slots[VF_MODEL_SLOT_VCPU_STATE];
+
+		if (o && o->ever_accepted) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint8_t fallback_label(struct vcpu_state *s, struct vs_vcpu *vs, bool woken)
+{
+	if (!vs->has_accept) {
+		if (woken && vm_is_apicv(vs->vcpu->vm)) {
+			s->ctx->apicv_timer_count++;
+			return S_WAIT_TIMER;
+		}
+		return S_WAIT_UNKNOWN;
+	}
+	vs->ever_accepted = true;
+	s->ctx->accept_irq_wait_count++;
+	return classify(s, vs, vs->accept_vec);
 }
 
 /* ---- handlers ---- */
@@ -419,6 +467,9 @@ static enum vf_status switch_out(struct vcpu_state *s, struct vs_vcpu *vs, int64
 		status = S_UNKNOWN; /* blocked, but after which exit is not known */
 	} else {
 		status = vs->exit_is_hlt ? S_PENDING_WAIT : S_WAIT_HOST;
+		if (status == S_PENDING_WAIT && !has_pending_wait(vs)) {
+			vs->has_accept = false;
+		}
 	}
 	return status_set(s, vs, status, ts, err);
 }
@@ -455,12 +506,13 @@ static enum vf_status on_kvm_entry(void *self, const struct vf_event *ev,
 	}
 	if (has_pending_wait(vs)) {
 		/* No injection between the switch in and the entry. */
-		st = resolve_waits(s, vs, S_WAIT_UNKNOWN, err);
+		st = resolve_waits(s, vs, fallback_label(s, vs, true), err);
 		if (st != VF_OK) {
 			return st;
 		}
 	}
-	return status_set(s, vs, S_GUEST, ev->ts_ns, err);
+	/* The model says whether this entry went to a nested guest (docs/states.md, nesting). */
+	return status_set(s, vs, vs->vcpu->guest.entry_is_l2 ? S_GUEST_L2 : S_GUEST, ev->ts_ns, err);
 }
 
 static enum vf_status on_kvm_exit(void *self, const struct vf_event *ev,
@@ -475,7 +527,7 @@ static enum vf_status on_kvm_exit(void *self, const struct vf_event *ev,
 		return VF_OK;
 	}
 	if (has_pending_wait(vs)) {
-		st = resolve_waits(s, vs, S_WAIT_UNKNOWN, err);
+		st = resolve_waits(s, vs, fallback_label(s, vs, true), err);
 		if (st != VF_OK) {
 			return st;
 		}
@@ -504,6 +556,79 @@ static enum vf_status on_inj_virq(void *self, const struct vf_event *ev,
 		vs->now_ns = ev->ts_ns;
 	}
 	return resolve_waits(s, vs, classify(s, vs, ev->u.inj_virq.irq), err);
+}
+
+/*
+ * The vCPU a kvm_x86_apic_accept_irq targets. KVM traces the destination
+ * APIC's id, which QEMU sets to the vcpu_id for flat topologies (x2APIC id =
+ * vcpu_id; docs/analyses.md). The VM is the emitting thread's (a vCPU
+ * thread sending an IPI, the QEMU main thread or the VM's vhost thread);
+ * from any other context (a timer firing in an interrupt on an idle or
+ * foreign CPU) it is the only VM whose vCPU with that id awaits a wake-up,
+ * preferring one that last ran on this CPU. NULL when it cannot be told.
+ */
+static struct vs_vcpu *accept_target(struct vcpu_state *s, const struct vf_event *ev,
+				     const struct vf_thread *t)
+{
+	const struct vf_model *m = s->ctx->model;
+	uint32_t apicid = ev->u.apic_accept_irq.apicid;
+	int32_t pid = -1;
+	struct vs_vcpu *found = NULL, *here = NULL;
+	unsigned found_count = 0, here_count = 0;
+	size_t i, n;
+
+	if (t && t->vcpu) {
+		pid = t->vcpu->vm->pid;
+	} else if (t && t->role == VF_THREAD_ROLE_VHOST && t->vhost_owner_pid > 0) {
+		pid = t->vhost_owner_pid;
+	} else if (t && t->pid > 0 && vf_model_borrow_vm(m, t->pid)) {
+		pid = t->pid;
+	}
+	if (pid > 0) {
+		const struct vf_vcpu *v = vf_model_borrow_vcpu(m, pid, apicid);
+
+		return v ? v->slots[VF_MODEL_SLOT_VCPU_STATE] : NULL;
+	}
+	n = vf_model_vm_count(m);
+	for (i = 0; i < n; i++) {
+		const struct vf_vcpu *v = vf_model_borrow_vcpu(m, vf_model_borrow_vm_at(m, i)->pid,
+							       apicid);
+		struct vs_vcpu *vs = v ? v->slots[VF_MODEL_SLOT_VCPU_STATE] : NULL;
+
+		if (!vs || !has_pending_wait(vs)) {
+			continue;
+		}
+		found = vs;
+		found_count++;
+		if (v->thread && v->thread->cpu == ev->cpu) {
+			here = vs;
+			here_count++;
+		}
+	}
+	if (found_count == 1) {
+		return found;
+	}
+	if (here_count == 1) {
+		return here;
+	}
+	if (found_count > 1) {
+		s->ctx->accept_irq_ambiguous_count++;
+	}
+	return NULL;
+}
+
+static enum vf_status on_accept_irq(void *self, const struct vf_event *ev,
+				    const struct vf_model_update *up, struct vf_error *err)
+{
+	struct vcpu_state *s = self;
+	struct vs_vcpu *vs = accept_target(s, ev, up->thread);
+
+	(void)err;
+	if (vs && has_pending_wait(vs) && !vs->has_accept) {
+		vs->has_accept = true;
+		vs->accept_vec = ev->u.apic_accept_irq.vec;
+	}
+	return VF_OK;
 }
 
 /* ---- model news ---- */
@@ -562,7 +687,7 @@ static enum vf_status vs_finish(void *self, int64_t end_ns, struct vf_error *err
 
 		if (has_pending_wait(vs)) {
 			/* Still waiting, or woken without an injection or entry seen. */
-			st = resolve_waits(s, vs, S_WAIT_UNKNOWN, err);
+			st = resolve_waits(s, vs, fallback_label(s, vs, false), err);
 		}
 		if (st == VF_OK) {
 			st = status_set(s, vs, S_NONE, end_ns, err);
@@ -588,6 +713,7 @@ static const struct vf_analysis_handler vs_handlers[] = {
 	{VF_EV_KVM_ENTRY, on_kvm_entry},
 	{VF_EV_KVM_EXIT, on_kvm_exit},
 	{VF_EV_KVM_INJ_VIRQ, on_inj_virq},
+	{VF_EV_KVM_APIC_ACCEPT_IRQ, on_accept_irq},
 };
 
 const struct vf_analysis_module vf_vcpu_state_module = {

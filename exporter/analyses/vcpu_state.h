@@ -13,6 +13,7 @@ extern const struct vf_analysis_module vf_vcpu_state_module;
 
 /* Status values written on VMs/<pid>/vCPUs/<n>/Status (docs/states.md). */
 #define VF_STATUS_GUEST "guest"
+#define VF_STATUS_GUEST_L2 "guest_l2"
 #define VF_STATUS_HYPERVISOR "hypervisor"
 #define VF_STATUS_PREEMPTED_HOST "preempted_host"
 #define VF_STATUS_PREEMPTED_VM "preempted_vm"

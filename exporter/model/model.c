@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common/u64map.h"
+#include "model/exit_reasons.h"
 
 struct vf_model {
 	struct vf_u64map threads;   /* tid -> struct vf_thread* (owned) */
@@ -462,6 +463,16 @@ static enum vf_status bind_vcpu(struct vf_model *m, struct vf_thread *t, uint32_
 	t->role = VF_THREAD_ROLE_VCPU;
 	t->vcpu = v;
 	up->bound = v;
+	if (t->has_pre_cr3) {
+		v->guest.reported_cr3 = t->pre_cr3;
+		v->guest.has_reported_cr3 = true;
+	}
+	if (t->has_pre_sp) {
+		v->guest.reported_sp = t->pre_sp;
+		v->guest.has_reported_sp = true;
+	}
+	t->has_pre_cr3 = false;
+	t->has_pre_sp = false;
 	return VF_OK;
 }
 
@@ -502,8 +513,118 @@ static enum vf_status on_accept_irq(struct vf_model *m, struct vf_thread *t,
 	return VF_OK;
 }
 
+static enum vf_status vf_model_update_threads(struct vf_model *m, const struct vf_event *ev,
+					      struct vf_model_update *up, struct vf_error *err);
+
+bool vf_model_exit_enters_l2(uint32_t isa, uint32_t exit_reason)
+{
+	uint32_t basic = vf_exit_reason_basic(isa == VF_ISA_SVM ? VF_ISA_SVM : VF_ISA_VMX,
+					      exit_reason);
+
+	if (isa == VF_ISA_SVM) {
+		return basic == VF_SVM_EXIT_VMRUN;
+	}
+	return basic == VF_VMX_EXIT_VMLAUNCH || basic == VF_VMX_EXIT_VMRESUME;
+}
+
+/* Guest context of a bound vCPU (docs/states.md): CR3 reports, entries, nesting. */
+static void guest_ctx_update(struct vf_model *m, struct vf_vcpu *v, const struct vf_event *ev)
+{
+	struct vf_guest_ctx *g = &v->guest;
+
+	switch (ev->kind) {
+	/* In nested mode a reported CR3 is L2's; the L1 one stays for after nesting ends. */
+	case VF_EV_ADDONS_VCPU_ENTER_GUEST:
+		if (g->nested) {
+			g->l2_reported_cr3 = ev->u.enter_guest.cr3;
+			g->has_l2_reported_cr3 = true;
+		} else {
+			g->reported_cr3 = ev->u.enter_guest.cr3;
+			g->has_reported_cr3 = true;
+			g->reported_sp = ev->u.enter_guest.sp;
+			g->has_reported_sp = true;
+		}
+		break;
+	case VF_EV_KVM_CR:
+		if (ev->u.kvm_cr.rw == 1 && ev->u.kvm_cr.cr == 3) {
+			if (g->nested) {
+				g->l2_reported_cr3 = ev->u.kvm_cr.val;
+				g->has_l2_reported_cr3 = true;
+			} else {
+				g->reported_cr3 = ev->u.kvm_cr.val;
+				g->has_reported_cr3 = true;
+			}
+		}
+		break;
+	case VF_EV_KVM_ENTRY:
+		g->entry_is_l2 = g->nested;
+		if (g->nested) {
+			m->counters.nested_entry_count++;
+			if (g->has_l2_reported_cr3) {
+				g->l2_cr3 = g->l2_reported_cr3;
+				g->has_l2_cr3 = true;
+			}
+		} else if (g->has_reported_cr3) {
+			g->loaded_cr3 = g->reported_cr3;
+			g->has_loaded_cr3 = true;
+		}
+		break;
+	case VF_EV_KVM_EXIT:
+		if (!g->nested && g->has_loaded_cr3 && !g->entry_is_l2 &&
+		    vf_model_exit_enters_l2(ev->u.kvm_exit.isa, ev->u.kvm_exit.exit_reason)) {
+			g->nested = true;
+			g->nested_owner_cr3 = g->loaded_cr3;
+		}
+		break;
+	case VF_EV_KVM_NESTED_VMRUN:
+		if (!g->nested && g->has_loaded_cr3) {
+			g->nested = true;
+			g->nested_owner_cr3 = g->loaded_cr3;
+		}
+		break;
+	case VF_EV_KVM_NESTED_VMEXIT_INJECT:
+		g->nested = false;
+		break;
+	case VF_EV_KVM_INJ_VIRQ:
+		v->vm->inj_virq_count++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A vCPU whose events were lost: what runs inside it is no longer known. */
+static void guest_ctx_lost(struct vf_vcpu *v)
+{
+	v->guest.has_reported_cr3 = false;
+	v->guest.has_reported_sp = false;
+	v->guest.has_loaded_cr3 = false; /* a CR3 load may be among the lost events */
+}
+
 enum vf_status vf_model_update(struct vf_model *m, const struct vf_event *ev,
 			       struct vf_model_update *up, struct vf_error *err)
+{
+	enum vf_status st = vf_model_update_threads(m, ev, up, err);
+	struct vf_thread *t = up->thread;
+
+	if (st != VF_OK || !t || t->tid == 0) {
+		return st;
+	}
+	if (t->vcpu) {
+		guest_ctx_update(m, t->vcpu, ev);
+	} else if (ev->kind == VF_EV_ADDONS_VCPU_ENTER_GUEST) {
+		t->pre_cr3 = ev->u.enter_guest.cr3;
+		t->pre_sp = ev->u.enter_guest.sp;
+		t->has_pre_cr3 = t->has_pre_sp = true;
+	} else if (ev->kind == VF_EV_KVM_CR && ev->u.kvm_cr.rw == 1 && ev->u.kvm_cr.cr == 3) {
+		t->pre_cr3 = ev->u.kvm_cr.val;
+		t->has_pre_cr3 = true;
+	}
+	return st;
+}
+
+static enum vf_status vf_model_update_threads(struct vf_model *m, const struct vf_event *ev,
+					      struct vf_model_update *up, struct vf_error *err)
 {
 	struct vf_cpu_state *c;
 	struct vf_thread *t;
@@ -638,6 +759,8 @@ enum vf_status vf_model_discarded(struct vf_model *m, uint32_t cpu, uint64_t cou
 		t->run = VF_THREAD_RUN_UNKNOWN;
 		if (!is_identified(t)) {
 			prelog_lose(t);
+		} else {
+			guest_ctx_lost(t->vcpu);
 		}
 		*was_current = t;
 	}

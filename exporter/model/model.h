@@ -32,8 +32,8 @@
 enum vf_model_slot {
 	VF_MODEL_SLOT_VCPU_STATE = 0,
 	VF_MODEL_SLOT_EXITS,
-	VF_MODEL_SLOT_RESERVED_2, /* free for later analyses (wait, nested, process) */
-	VF_MODEL_SLOT_RESERVED_3,
+	VF_MODEL_SLOT_PROCESS,    /* guest processes (analyses/process.c) */
+	VF_MODEL_SLOT_FEATURES,   /* workload features (analyses/features.c) */
 	VF_MODEL_SLOT_COUNT
 };
 
@@ -106,9 +106,39 @@ struct vf_thread {
 	enum vf_sighting first_sighting;
 	int64_t first_seen_ns;      /* MISSED_IN: best guess of when it started to run */
 	bool prelog_truncated;      /* older events were dropped or lost: its line starts unknown */
+	/* CR3 / SP reported before the thread was identified (addons_vcpu_enter_guest precedes
+	   the first kvm_x86_entry): handed to its vCPU's guest context when it is bound. */
+	uint64_t pre_cr3;
+	uint64_t pre_sp;
+	bool has_pre_cr3;
+	bool has_pre_sp;
 	uint8_t prelog_head;        /* ring buffer: index of the oldest entry */
 	uint8_t prelog_count;
 	struct vf_prelog_entry prelog[VF_MODEL_PRELOG_LEN];
+};
+
+/*
+ * What runs inside a vCPU (docs/states.md, guest processes and nesting), as
+ * far as the trace says: the CR3 reported for its next entry
+ * (addons_vcpu_enter_guest, or a kvm_x86_cr write of CR3), the L1 process
+ * loaded by its last entry into L1, and whether it is in nested mode (L1
+ * ran VMLAUNCH/VMRESUME/VMRUN; ended by kvm_x86_nested_vmexit_inject).
+ * Updated by vf_model_update() before the analyses see the event.
+ */
+struct vf_guest_ctx {
+	uint64_t reported_cr3;
+	bool has_reported_cr3;
+	uint64_t reported_sp;         /* sptmp of the last addons_vcpu_enter_guest */
+	bool has_reported_sp;
+	uint64_t loaded_cr3;          /* L1 process: set at each entry into L1 */
+	bool has_loaded_cr3;
+	bool nested;                  /* entries go to L2 */
+	uint64_t nested_owner_cr3;    /* the L1 hypervisor process (valid if nested) */
+	uint64_t l2_reported_cr3;     /* CR3 reported in nested mode: L2's (for its next entry) */
+	bool has_l2_reported_cr3;
+	uint64_t l2_cr3;              /* CR3 loaded by the last entry into L2 */
+	bool has_l2_cr3;
+	bool entry_is_l2;             /* the last kvm_x86_entry went to L2 */
 };
 
 struct vf_vcpu {
@@ -116,6 +146,7 @@ struct vf_vcpu {
 	uint32_t vcpu_id;
 	struct vf_thread *thread;         /* borrowed from the model: the thread running this vCPU */
 	void *slots[VF_MODEL_SLOT_COUNT]; /* owned by the analysis of that slot */
+	struct vf_guest_ctx guest;
 };
 
 struct vf_vm {
@@ -125,6 +156,7 @@ struct vf_vm {
 	size_t vcpu_cap;
 	uint64_t disk_vectors[4];   /* learned from kvm_x86_apic_accept_irq on the QEMU main thread (bitmap) */
 	uint64_t net_vectors[4];    /* learned from kvm_x86_apic_accept_irq on the vhost-<pid> thread (bitmap) */
+	uint64_t inj_virq_count;    /* kvm_x86_inj_virq of its vCPU threads so far (0: APICv host?) */
 };
 
 struct vf_cpu_state {
@@ -156,7 +188,11 @@ struct vf_model_counters {
 	uint64_t vcpu_id_mismatch_count;       /* a vCPU thread reported another vcpu_id */
 	uint64_t missed_switch_in_count;       /* threads found running where not expected, no loss to explain it */
 	uint64_t discarded_event_count;
+	uint64_t nested_entry_count;           /* entries into L2 */
 };
+
+/* True for the exits by which L1 enters its own guest: VMX VMLAUNCH / VMRESUME, SVM VMRUN. */
+bool vf_model_exit_enters_l2(uint32_t isa, uint32_t exit_reason);
 
 struct vf_model;
 

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wakers.c - wake-up relations and the per-process path (see wakers.h).
+ *
+ * A wake-up is counted once: the first of sched_waking, sched_wakeup,
+ * sched_wakeup_new or sched_ttwu for a wakee since its last switch out
+ * (kernels emit waking then wakeup for the same wake-up). The waker is the
+ * thread the event runs in (its pid/tid context, or the thread current on
+ * that CPU): a vCPU thread (its VM and vcpu, and the guest process loaded on
+ * it), vhost-<pid>, the QEMU main thread, the idle task (an interrupt: timer
+ * or device) or another host thread (by comm). Owns the entity names
+ * (strtab), one pair map and one per-wakee "last counted" map: memory by
+ * entities and pairs, not events. Each counted wake-up of a vCPU thread is
+ * also kept, for the critical path, as a 1 ns interval named after its waker
+ * in a scratch history (spilled to disk like the main one).
+ */
+#include "analyses/wakers.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strtab.h"
+#include "common/u64map.h"
+
+struct pair {
+	uint32_t waker;
+	uint32_t wakee;
+	uint8_t level; /* 0 vcpu (threads), 1 process */
+	uint64_t count;
+};
+
+struct wakers {
+	struct vf_analysis_ctx *ctx; /* borrowed */
+	struct vf_strtab names;      /* owned: entity names */
+	struct vf_u64map pairs;      /* (level, waker, wakee) -> index + 1 */
+	struct pair *list;           /* owned */
+	size_t count, cap;
+	struct vf_u64map counted;    /* wakee tid -> last counted wake time + 1 (as pointer) */
+	struct vf_history *wakes;    /* owned: per vCPU path "<pid>/<n>", [ts, ts + 1) = waker */
+	struct vf_u64map wake_ends;  /* (pid, vcpu) -> end of its last wake interval + 1 */
+};
+
+static enum vf_status nomem(struct vf_error *err)
+{
+	VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory in the wakers analysis");
+	return VF_ERR_NOMEM;
+}
+
+static void wk_destroy_partial(struct wakers *w)
+{
+	vf_strtab_fini(&w->names);
+	vf_u64map_fini(&w->pairs);
+	vf_u64map_fini(&w->counted);
+	vf_u64map_fini(&w->wake_ends);
+	vf_history_free(w->wakes);
+	free(w->list);
+	free(w);
+}
+
+static void *wk_create(struct vf_analysis_ctx *ctx, struct vf_error *err)
+{
+	struct wakers *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		nomem(err);
+		return NULL;
+	}
+	w->ctx = ctx;
+	vf_strtab_init(&w->names);
+	vf_u64map_init(&w->pairs);
+	vf_u64map_init(&w->counted);
+	vf_u64map_init(&w->wake_ends);
+	w->wakes = vf_history_new(NULL, err);
+	if (!w->wakes) {
+		wk_destroy_partial(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void wk_destroy(void *self)
+{
+	struct wakers *w = self;
+
+	if (!w) {
+		return;
+	}
+	wk_destroy_partial(w);
+}
+
+/* The entity name of thread t (NULL t: unknown thread). */
+static void thread_entity(const struct vf_model *m, const struct vf_thread *t, char *buf,
+			  size_t size)
+{
+	if (!t) {
+		snprintf(buf, size, "unknown");
+	} else if (t->vcpu) {
+		snprintf(buf, size, "vcpu:%d/%u", (int)t->vcpu->vm->pid, t->vcpu->vcpu_id);
+	} else if (t->role == VF_THREAD_ROLE_VHOST && t->vhost_owner_pid > 0) {
+		snprintf(buf, size, "vhost:%d", (int)t->vhost_owner_pid);
+	} else if (t->tid > 0 && t->tid == t->pid && vf_model_borrow_vm(m, t->pid)) {
+		snprintf(buf, size, "qemu:%d", (int)t->pid);
+	} else if (t->tid == 0) {
+		snprintf(buf, size, "idle");
+	} else {
+		snprintf(buf, size, "host:%s", t->comm[0] ? t->comm : "?");
+	}
+}
+
+/* The guest process loaded on t's vCPU, if any. */
+static bool process_entity(const struct vf_thread *t, char *buf, size_t size)
+{
+	if (!t || !t->vcpu || !t->vcpu->guest.has_loaded_cr3) {
+		return false;
+	}
+	snprintf(buf, size, "process:%d/0x%" PRIx64, (int)t->vcpu->vm->pid,
+		 t->vcpu->guest.loaded_cr3);
+	return true;
+}
+
+static enum vf_status count_pair(struct wakers *w, uint8_t level, const char *waker,
+				 const char *wakee, struct vf_error *err)
+{
+	uint32_t a = vf_strtab_intern(&w->names, waker), b = vf_strtab_intern(&w->names, wakee);
+	uint64_t key;
+	void *found;
+
+	if (a == VF_STRTAB_NONE || b == VF_STRTAB_NONE) {
+		return nomem(err);
+	}
+	key = ((uint64_t)level << 62) ^ ((uint64_t)a << 31) ^ b;
+	found = vf_u64map_get(&w->pairs, key);
+	if (found) {
+		w->list[(uintptr_t)found - 1].count++;
+		return VF_OK;
+	}
+	if (w->count == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 32;
+		struct pair *n = realloc(w->list, cap * sizeof(*n));
+
+		if (!n) {
+			return nomem(err);
+		}
+		w->list = n;
+		w->cap = cap;
+	}
+	if (!vf_u64map_put(&w->pairs, key, (void *)(uintptr_t)(w->count + 1))) {
+		return nomem(err);
+	}
+	w->list[w->count].waker = a;
+	w->list[w->count].wakee = b;
+	w->list[w->count].level = level;
+	w->list[w->count].count = 1;
+	w->count++;
+	return VF_OK;
+}
+
+/* Keeps the wake-up of vCPU v at ts by `waker` for the critical path. */
+static enum vf_status record_wake(struct wakers *w, const struct vf_vcpu *v, int64_t ts,
+				  const char *waker, struct vf_error *err)
+{
+	uint64_t key = vf_u64map_key2((uint32_t)v->vm->pid, v->vcpu_id);
+	uintptr_t last_end = (uintptr_t)vf_u64map_get(&w->wake_ends, key);
+	char path[48];
+	uint32_t pid, val;
+
+	if (last_end && ts < (int64_t)(last_end - 1)) {
+		return VF_OK; /* not after the previous one (same ns): keep the first */
+	}
+	snprintf(path, sizeof(path), "%d/%u", (int)v->vm->pid, v->vcpu_id);
+	pid = vf_history_path(w->wakes, path);
+	val = vf_history_value(w->wakes, waker);
+	if (pid == VF_HISTORY_NONE || val == VF_HISTORY_NONE ||
+	    !vf_u64map_put(&w->wake_ends, key, (void *)(uintptr_t)((uint64_t)ts + 2))) {
+		return nomem(err);
+	}
+	return vf_history_add(w->wakes, pid, ts, ts + 1, val, err);
+}
+
+static enum vf_status on_wake(void *self, const struct vf_event *ev,
+			      const struct vf_model_update *up, struct vf_error *err)
+{
+	struct wakers *w = self;
+	const struct vf_model *m = w->ctx->model;
+	const struct vf_thread *wakee = vf_model_borrow_thread(m, ev->u.sched_wake.tid);
+	uintptr_t last;
+	char a[64], b[64];
+	enum vf_status st;
+
+	if (!wakee || wakee->tid <= 0) {
+		return VF_OK;
+	}
+	/* Once per wake-up: not again until the wakee was switched out after the last one. */
+	last = (uintptr_t)vf_u64map_get(&w->counted, (uint64_t)(uint32_t)wakee->tid);
+	if (last && wakee->last_switch_out_ns <= (int64_t)(last - 1)) {
+		return VF_OK;
+	}
+	if (!vf_u64map_put(&w->counted, (uint64_t)(uint32_t)wakee->tid,
+			   (void *)(uintptr_t)((uint64_t)ev->ts_ns + 1))) {
+		return nomem(err);
+	}
+	thread_entity(m, up->thread, a, sizeof(a));
+	thread_entity(m, wakee, b, sizeof(b));
+	st = count_pair(w, 0, a, b, err);
+	if (st == VF_OK && wakee->vcpu) {
+		char pa[64], pb[64];
+
+		if (!process_entity(up->thread, pa, sizeof(pa))) {
+			memcpy(pa, a, sizeof(pa));
+		}
+		if (process_entity(wakee, pb, sizeof(pb))) {
+			st = count_pair(w, 1, pa, pb, err);
+		}
+		if (st == VF_OK) {
+			st = record_wake(w, wakee->vcpu, ev->ts_ns, pa, err);
+		}
+	}
+	return st;
+}
+
+static enum vf_status wk_finish(void *self, int64_t end_ns, struct vf_error *err)
+{
+	(void)self;
+	(void)end_ns;
+	(void)err;
+	return VF_OK;
+}
+
+static const struct wakers *g_sort_w;
+
+static int cmp_pair(const void *x, const void *y)
+{
+	const struct pair *p = x, *q = y;
+	int c;
+
+	if (p->level != q->level) {
+		return p->level < q->level ? -1 : 1;
+	}
+	c = strcmp(vf_strtab_get(&g_sort_w->names, p->wakee), vf_strtab_get(&g_sort_w->names, q->wakee));
+	if (c) {
+		return c;
+	}
+	return strcmp(vf_strtab_get(&g_sort_w->names, p->waker),
+		      vf_strtab_get(&g_sort_w->names, q->waker));
+}
+
+enum vf_status vf_wakers_tsv_write(FILE *fp, const void *self, struct vf_error *err)
+{
+	const struct wakers *w = self;
+	struct pair *sorted = NULL;
+	size_t i;
+
+	if (w->count) {
+		sorted = malloc(w->count * sizeof(*sorted));
+		if (!sorted) {
+			return nomem(err);
+		}
+		memcpy(sorted, w->list, w->count * sizeof(*sorted));
+		g_sort_w = w;
+		qsort(sorted, w->count, sizeof(*sorted), cmp_pair);
+	}
+	fputs("level\twaker\twakee\tcount\n", fp);
+	for (i = 0; i < w->count; i++) {
+		fprintf(fp, "%s\t%s\t%s\t%" PRIu64 "\n", sorted[i].level ? "process" : "vcpu",
+			vf_strtab_get(&w->names, sorted[i].waker),
+			vf_strtab_get(&w->names, sorted[i].wakee), sorted[i].count);
+	}
+	free(sorted);
+	return VF_OK;
+}
+
+/* ---- critical_path.tsv ---- */
+
+static void edge_of(const char *status, bool nested, const char **edge, const char **level)
+{
+	*level = nested ? "HL2" : "HL1";
+	if (strcmp(status, "running") == 0) {
+		*edge = "RUNNING";
+	} else if (strcmp(status, "hypervisor") == 0) {
+		*edge = "RUNNING";
+		*level = nested ? "HL1" : "HL0"; /* an exit handled one level down */
+	} else if (strncmp(status, "preempted_", 10) == 0) {
+		*edge = "PREEMPTED";
+	} else if (strcmp(status, "wait_timer") == 0) {
+		*edge = "TIMER";
+	} else if (strcmp(status, "wait_disk") == 0) {
+		*edge = "BLOCK_DEVICE";
+	} else if (strcmp(status, "wait_net") == 0) {
+		*edge = "NETWORK";
+	} else if (strcmp(status, "wait_task") == 0) {
+		*edge = "IPI";
+	} else if (strcmp(status, "wait_host") == 0) {
+		*edge = "BLOCKED";
+		*level = "HL0";
+	} else {
+		*edge = "UNKNOWN";
+	}
+}
+
+/* A cursor over one path, moved forward only. */
+struct pcur {
+	struct vf_history_path_iter *it; /* owned; NULL: none */
+	bool valid;
+	int64_t s, e;
+	uint32_t v;
+};
+
+static void pcur_next(struct pcur *c)
+{
+	c->valid = c->it && vf_history_path_iter_next(c->it, &c->s, &c->e, &c->v);
+}
+
+/* The vCPUs of VM pid with a Process path, each with a Process cursor and a wake-up cursor. */
+struct vcpu_cur {
+	uint32_t vcpu_id;
+	struct pcur process;
+	struct pcur wakes;
+};
+
+static enum vf_status open_vcpu_cursors(struct vf_history *h, const struct wakers *w, long pid,
+					struct vcpu_cur **out, size_t *count, struct vf_error *err)
+{
+	uint32_t n = vf_history_path_count(h), p;
+	char prefix[40];
+	size_t plen, cap = 0;
+
+	*out = NULL;
+	*count = 0;
+	snprintf(prefix, sizeof(prefix), "VMs/%ld/vCPUs/", pid);
+	plen = strlen(prefix);
+	for (p = 0; p < n; p++) {
+		const char *path = vf_history_path_name(h, p);
+		char *end;
+		unsigned long id;
+		struct vcpu_cur *c;
+
+		if (strncmp(path, prefix, plen) != 0) {
+			continue;
+		}
+		id = strtoul(path + plen, &end, 10);
+		if (strcmp(end, "/Process") != 0) {
+			continue;
+		}
+		if (*count == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			struct vcpu_cur *m = realloc(*out, nc * sizeof(*m));
+
+			if (!m) {
+				return nomem(err);
+			}
+			*out = m;
+			cap = nc;
+		}
+		c = &(*out)[(*count)++];
+		memset(c, 0, sizeof(*c));
+		c->vcpu_id = (uint32_t)id;
+		c->process.it = vf_history_path_iter_new(h, p, err);
+		if (!c->process.it) {
+			return err->status;
+		}
+		pcur_next(&c->process);
+		if (w) {
+			char wp[48];
+			uint32_t wid;
+
+			snprintf(wp, sizeof(wp), "%ld/%lu", pid, id);
+			wid = vf_history_find_path(w->wakes, wp);
+			if (wid != VF_HISTORY_NONE) {
+				c->wakes.it = vf_history_path_iter_new(w->wakes, wid, err);
+				if (!c->wakes.it) {
+					return err->status;
+				}
+				pcur_next(&c->wakes);
+			}
+		}
+	}
+	return VF_OK;
+}
+
+static enum vf_status close_vcpu_cursors(struct vcpu_cur *c, size_t n, enum vf_status st,
+					 struct vf_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].process.it && vf_history_path_iter_free(c[i].process.it, err) != VF_OK &&
+		    st == VF_OK) {
+			st = err->status;
+		}
+		if (c[i].wakes.it && vf_history_path_iter_free(c[i].wakes.it, err) != VF_OK &&
+		    st == VF_OK) {
+			st = err->status;
+		}
+	}
+	free(c);
+	return st;
+}
+
+/*
+ * Who ended the wait [s, e) of process `want` (its value text): the last wake-up in
+ * [s, e] of the vCPU the process was loaded on at s. Cursors only move forward.
+ */
+static const char *waker_of(const struct wakers *w, struct vcpu_cur *c, size_t n,
+			    const struct vf_history *h, const char *want, int64_t s, int64_t e)
+{
+	const char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < n && !found; i++) {
+		struct pcur *pc = &c[i].process;
+
+		while (pc->valid && pc->e <= s) {
+			pcur_next(pc);
+		}
+		if (!pc->valid || pc->s > s || strcmp(vf_history_value_name(h, pc->v), want) != 0) {
+			continue;
+		}
+		while (c[i].wakes.valid && c[i].wakes.s < s) {
+			pcur_next(&c[i].wakes);
+		}
+		while (c[i].wakes.valid && c[i].wakes.s <= e) {
+			found = vf_history_value_name(w->wakes, c[i].wakes.v);
+			pcur_next(&c[i].wakes);
+		}
+		if (!found) {
+			found = "-";
+		}
+	}
+	return found ? found : "-";
+}
+
+static enum vf_status critical_path(FILE *fp, struct vf_history *h, const struct wakers *w,
+				    uint64_t cr3, struct vf_error *err)
+{
+	uint32_t n = vf_history_path_count(h), p;
+	char want[40], value[24];
+	size_t want_len;
+	enum vf_status st = VF_OK;
+
+	snprintf(want, sizeof(want), "/Processes/0x%" PRIx64 "/Status", cr3);
+	snprintf(value, sizeof(value), "0x%" PRIx64, cr3);
+	want_len = strlen(want);
+	fputs("vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n", fp);
+	/* paths are few (entities); the matching ones are read with a cursor each */
+	for (p = 0; p < n && st == VF_OK; p++) {
+		const char *path = vf_history_path_name(h, p);
+		size_t len = strlen(path), vc_count = 0;
+		struct vf_history_path_iter *it;
+		struct vcpu_cur *vc = NULL;
+		const char *nested_at;
+		char nested[24] = "-";
+		long pid;
+		int64_t s, e;
+		uint32_t v;
+
+		if (len < want_len || strcmp(path + len - want_len, want) != 0 ||
+		    strncmp(path, "VMs/", 4) != 0) {
+			continue;
+		}
+		pid = strtol(path + 4, NULL, 10);
+		nested_at = strstr(path, "/Nested/");
+		if (nested_at) {
+			snprintf(nested, sizeof(nested), "%.*s",
+				 (int)strcspn(nested_at + 8, "/"), nested_at + 8);
+		} else {
+			st = open_vcpu_cursors(h, w, pid, &vc, &vc_count, err);
+			if (st != VF_OK) {
+				return close_vcpu_cursors(vc, vc_count, st, err);
+			}
+		}
+		it = vf_history_path_iter_new(h, p, err);
+		if (!it) {
+			return close_vcpu_cursors(vc, vc_count, err->status, err);
+		}
+		while (vf_history_path_iter_next(it, &s, &e, &v)) {
+			const char *status = vf_history_value_name(h, v), *edge, *level;
+			const char *by = "-";
+
+			edge_of(status, nested_at != NULL, &edge, &level);
+			if (!nested_at && strncmp(status, "wait_", 5) == 0) {
+				by = waker_of(w, vc, vc_count, h, value, s, e);
+			}
+			fprintf(fp, "%ld\t%s\t0x%" PRIx64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64
+				    "\t%s\t%s\t%s\n",
+				pid, nested, cr3, s, e, e - s, edge, level, by);
+		}
+		st = vf_history_path_iter_free(it, err);
+		st = close_vcpu_cursors(vc, vc_count, st, err);
+	}
+	return st;
+}
+
+enum vf_status vf_critical_path_tsv_write(FILE *fp, struct vf_history *h, const void *self,
+					  uint64_t cr3, struct vf_error *err)
+{
+	return critical_path(fp, h, self, cr3, err);
+}
+
+static const struct vf_analysis_handler wk_handlers[] = {
+	{VF_EV_SCHED_WAKING, on_wake},
+	{VF_EV_SCHED_WAKEUP, on_wake},
+	{VF_EV_SCHED_WAKEUP_NEW, on_wake},
+	{VF_EV_SCHED_TTWU, on_wake},
+};
+
+const struct vf_analysis_module vf_wakers_module = {
+	.name = "wakers",
+	.create = wk_create,
+	.destroy = wk_destroy,
+	.vcpu_bound = NULL,
+	.vcpu_lost = NULL,
+	.vcpu_missed_in = NULL,
+	.finish = wk_finish,
+	.handlers = wk_handlers,
+	.handler_count = sizeof(wk_handlers) / sizeof(wk_handlers[0]),
+};

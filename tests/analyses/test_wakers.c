@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_wakers.c - who woke whom (wakers.tsv) and the per-process path
+ * (critical_path.tsv) from hand-built event sequences (feed.h).
+ */
+#include "analyses/feed.h"
+
+#include "analyses/wakers.h"
+
+static char *wakers_text(struct fx *f)
+{
+	struct vf_error err = {0};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&text, &size);
+
+	assert_non_null(fp);
+	assert_int_equal(vf_analysis_write_wakers(f->a, fp, &err), VF_OK);
+	fclose(fp);
+	return text;
+}
+
+/* sched_waking then sched_wakeup of one wake-up count once; the thesis' sched_ttwu too. */
+static void test_one_count_per_wake_up(void **state)
+{
+	struct fx f;
+	char *text;
+
+	(void)state;
+	fx_open(&f, NULL);
+	sw(&f, 100, 0, 0, RUNNABLE, 1001);
+	sw(&f, 100, 1, 0, RUNNABLE, 2001);
+	enter_guest(&f, 150, 1, 2001, 0, 0xb000, 0);
+	entry(&f, 200, 0, 1001, 0);
+	entry(&f, 200, 1, 2001, 0);
+	vexit(&f, 300, 0, 1001, 0, HLT);
+	sw(&f, 310, 0, 1001, BLOCKED, 0);
+	/* VM 2000's vCPU 0 (running process 0xb000) wakes VM 1000's vCPU 0, whose process is
+	   not known yet (no CR3 before 415): a vcpu row only */
+	vexit(&f, 400, 1, 2001, 0, IO_INSTRUCTION);
+	wake(&f, 401, 1, VF_EV_SCHED_WAKING, 2001, 1001);
+	wake(&f, 402, 1, VF_EV_SCHED_WAKEUP, 2001, 1001);
+	sw(&f, 410, 0, 0, RUNNABLE, 1001);
+	enter_guest(&f, 415, 0, 1001, 0, 0xa000, 0);
+	entry(&f, 420, 0, 1001, 0);
+	entry(&f, 430, 1, 2001, 0);
+	vexit(&f, 500, 0, 1001, 0, HLT);
+	sw(&f, 510, 0, 1001, BLOCKED, 0);
+	/* an interrupt on the idle CPU: the idle task wakes it (sched_ttwu spelling) */
+	wake(&f, 600, 0, VF_EV_SCHED_TTWU, 0, 1001);
+	wake(&f, 601, 0, VF_EV_SCHED_WAKEUP, 0, 1001);
+	sw(&f, 610, 0, 0, RUNNABLE, 1001);
+	/* the vhost thread of VM 1000 is woken by that vCPU (a TX kick) */
+	sw(&f, 620, 1, 2001, RUNNABLE, 1050);
+	sw(&f, 630, 1, 1050, BLOCKED, 2001);
+	wake(&f, 640, 0, VF_EV_SCHED_WAKING, 1001, 1050);
+	finish(&f, 700);
+	text = wakers_text(&f);
+	assert_string_equal(text, "level\twaker\twakee\tcount\n"
+				  "vcpu\tidle\tvcpu:1000/0\t1\n"
+				  "vcpu\tvcpu:2000/0\tvcpu:1000/0\t1\n"
+				  "vcpu\tvcpu:1000/0\tvhost:1000\t1\n"
+				  "process\tidle\tprocess:1000/0xa000\t1\n");
+	free(text);
+	fx_close(&f);
+}
+
+/* The path of one process: RUNNING HL1 / HL0, PREEMPTED, TIMER; nested processes at HL2. */
+static void test_critical_path_edges(void **state)
+{
+	struct fx f;
+	struct vf_error err = {0};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp;
+
+	(void)state;
+	fx_open(&f, NULL);
+	sw(&f, 100, 0, 0, RUNNABLE, 1001);
+	enter_guest(&f, 150, 0, 1001, 0, 0xa000, 0);
+	entry(&f, 200, 0, 1001, 0);
+	vexit(&f, 300, 0, 1001, 0, HLT);
+	sw(&f, 310, 0, 1001, BLOCKED, 0);
+	wake(&f, 990, 0, VF_EV_SCHED_WAKING, 0, 1001); /* the timer interrupt on the idle CPU */
+	sw(&f, 1000, 0, 0, RUNNABLE, 1001);
+	inj(&f, 1010, 0, 1001, 236);
+	entry(&f, 1020, 0, 1001, 0);
+	vexit(&f, 1100, 0, 1001, 0, EXTERNAL_INTERRUPT);
+	sw(&f, 1110, 0, 1001, RUNNABLE, 300);
+	sw(&f, 1200, 0, 300, BLOCKED, 1001);
+	entry(&f, 1220, 0, 1001, 0);
+	finish(&f, 1300);
+	fp = open_memstream(&text, &size);
+	assert_int_equal(vf_analysis_write_critical_path(f.a, 0xa000, fp, &err), VF_OK);
+	fclose(fp);
+	assert_string_equal(text,
+			    "vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n"
+			    "1000\t-\t0xa000\t200\t300\t100\tRUNNING\tHL1\t-\n"
+			    "1000\t-\t0xa000\t300\t310\t10\tRUNNING\tHL0\t-\n"
+			    "1000\t-\t0xa000\t310\t1000\t690\tTIMER\tHL1\tidle\n"
+			    "1000\t-\t0xa000\t1000\t1020\t20\tRUNNING\tHL0\t-\n"
+			    "1000\t-\t0xa000\t1020\t1100\t80\tRUNNING\tHL1\t-\n"
+			    "1000\t-\t0xa000\t1100\t1110\t10\tRUNNING\tHL0\t-\n"
+			    "1000\t-\t0xa000\t1110\t1200\t90\tPREEMPTED\tHL1\t-\n"
+			    "1000\t-\t0xa000\t1200\t1220\t20\tRUNNING\tHL0\t-\n"
+			    "1000\t-\t0xa000\t1220\t1300\t80\tRUNNING\tHL1\t-\n");
+	free(text);
+	fx_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_count_per_wake_up),
+		cmocka_unit_test(test_critical_path_edges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

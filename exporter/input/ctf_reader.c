@@ -332,6 +332,7 @@ struct reader {
 	int64_t last_packet_end_ns;
 	uint64_t discarded_packet_count;
 	struct vf_event ev; /* the reusable record */
+	vf_generic_event_fn generic; /* optional generic-field consumer */
 };
 
 /* ---- babeltrace2 errors ---- */
@@ -770,6 +771,10 @@ static enum vf_status read_trace_facts(struct reader *r, const bt_stream *stream
 	if (cc) {
 		read_clock(info, cc);
 	}
+	if (r->generic) {
+		/* generic consumers (Trace Compass XML analyses) read any CTF trace */
+		return VF_OK;
+	}
 	if (strcmp(info->domain, "ust") == 0) {
 		VF_ERROR_SET(
 		    r->err, VF_ERR_INPUT, r->where,
@@ -1091,6 +1096,78 @@ static inline int64_t read_ctx_int(const bt_field *ctx, int64_t index, uint8_t s
 	                       : (int64_t)bt_field_integer_unsigned_get_value(f);
 }
 
+/* ---- generic field access (vf_trace_read_generic) ---- */
+
+/* Converts a bt2 field to a generic value (integers are Long, like Trace Compass). */
+static bool ctf_field_value(const bt_field *f, struct vf_field_value *out)
+{
+	bt_field_class_type t;
+
+	if (!f) {
+		return false;
+	}
+	t = bt_field_get_class_type(f);
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+		out->kind = VF_FIELD_INT64;
+		out->i = (int64_t)bt_field_integer_unsigned_get_value(f);
+	} else if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+		out->kind = VF_FIELD_INT64;
+		out->i = bt_field_integer_signed_get_value(f);
+	} else if (t == BT_FIELD_CLASS_TYPE_BOOL) {
+		out->kind = VF_FIELD_INT64;
+		out->i = bt_field_bool_get_value(f) ? 1 : 0;
+	} else if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_REAL)) {
+		out->kind = VF_FIELD_DOUBLE;
+		out->d = t == BT_FIELD_CLASS_TYPE_SINGLE_PRECISION_REAL
+		             ? (double)bt_field_real_single_precision_get_value(f)
+		             : bt_field_real_double_precision_get_value(f);
+	} else if (t == BT_FIELD_CLASS_TYPE_STRING) {
+		out->kind = VF_FIELD_STRING;
+		out->s = bt_field_string_get_value(f);
+	} else {
+		return false; /* arrays, structures, variants: not reachable by name */
+	}
+	return true;
+}
+
+static const bt_field *ctf_member(const bt_field *st, const char *name)
+{
+	if (!st || bt_field_get_class_type(st) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+		return NULL;
+	}
+	return bt_field_structure_borrow_member_field_by_name_const(st, name);
+}
+
+static bool ctf_field(const struct vf_generic_event *g, const char *name,
+                      struct vf_field_value *out)
+{
+	const bt_event *e = g->impl;
+	const bt_field *f;
+
+	memset(out, 0, sizeof(*out));
+	f = ctf_member(bt_event_borrow_payload_field_const(e), name);
+	if (!f && strncmp(name, "context.", 8) == 0) {
+		/* Trace Compass names contexts "context._tid"; babeltrace2 drops the '_' */
+		const char *cname = name + 8;
+
+		f = ctf_member(bt_event_borrow_specific_context_field_const(e), cname);
+		if (!f) {
+			f = ctf_member(bt_event_borrow_common_context_field_const(e), cname);
+		}
+		if (!f && cname[0] == '_') {
+			f = ctf_member(bt_event_borrow_specific_context_field_const(e), cname + 1);
+			if (!f) {
+				f = ctf_member(bt_event_borrow_common_context_field_const(e), cname + 1);
+			}
+		}
+	}
+	if (!ctf_field_value(f, out)) {
+		out->kind = VF_FIELD_ABSENT;
+		return false;
+	}
+	return true;
+}
+
 static enum vf_status deliver_event(struct reader *r, struct port *p, const bt_message *m)
 {
 	const bt_event *e = bt_message_event_borrow_event_const(m);
@@ -1181,7 +1258,17 @@ static enum vf_status deliver_event(struct reader *r, struct port *p, const bt_m
 		info->other_event_count++;
 	}
 	if (r->cbs->event) {
-		return r->cbs->event(r->cbs->user, ev, r->err);
+		enum vf_status st = r->cbs->event(r->cbs->user, ev, r->err);
+
+		if (st != VF_OK || !r->generic) {
+			return st;
+		}
+	}
+	if (r->generic) {
+		struct vf_generic_event g = {
+		    .ev = ev, .name = ev->name, .ts = ev->ts_ns, .impl = (void *)e, .field = ctf_field};
+
+		return r->generic(r->cbs->user, &g, r->err);
 	}
 	return VF_OK;
 }
@@ -1497,6 +1584,13 @@ void vf_trace_info_init(struct vf_trace_info *info)
 enum vf_status vf_ctf_read(const char *path, const struct vf_reader_callbacks *cbs,
                            struct vf_trace_info *info, struct vf_error *err)
 {
+	return vf_ctf_read_generic(path, cbs, NULL, info, err);
+}
+
+enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_callbacks *cbs,
+                                   vf_generic_event_fn generic, struct vf_trace_info *info,
+                                   struct vf_error *err)
+{
 	static const struct vf_reader_callbacks no_callbacks;
 	struct reader r;
 	enum vf_status status;
@@ -1508,6 +1602,7 @@ enum vf_status vf_ctf_read(const char *path, const struct vf_reader_callbacks *c
 	}
 	memset(&r, 0, sizeof(r));
 	r.cbs = cbs ? cbs : &no_callbacks;
+	r.generic = generic;
 	r.info = info;
 	r.err = err;
 	r.where = info->path;

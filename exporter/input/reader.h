@@ -5,7 +5,7 @@
  * vf_trace_read() picks the reader from the path: a CTF trace folder (or a
  * folder holding exactly one CTF trace, e.g. an lttng session output
  * "<session>/kernel") goes through libbabeltrace2 (ctf_reader.c); a .xml file
- * through the Trace Compass stub reader (stub_reader.c, later).
+ * through the Trace Compass stub reader (stub_reader.c).
  *
  * Events are delivered in global time order (ties: by cpu). Readers never know
  * about analyses: they call back, and stop at the first non-OK status a
@@ -20,6 +20,38 @@
 #include "vmflow/error.h"
 #include "vmflow/event.h"
 
+/*
+ * Generic event access (for data-driven analyses such as Trace Compass XML,
+ * which need every field by name, not only those vmflow interprets).
+ */
+enum vf_field_kind {
+	VF_FIELD_ABSENT = 0,
+	VF_FIELD_INT32,  /* Java Integer (stub `int`, the CPU) */
+	VF_FIELD_INT64,  /* Java Long (CTF integers, stub `long`) */
+	VF_FIELD_DOUBLE, /* CTF floating point */
+	VF_FIELD_STRING, /* s borrowed until the callback returns */
+};
+
+struct vf_field_value {
+	enum vf_field_kind kind;
+	int64_t i;
+	double d;
+	const char *s;
+};
+
+struct vf_generic_event {
+	const struct vf_event *ev; /* the decoded record (kind may be VF_EV_OTHER) */
+	const char *name;          /* event class name (pointer stable for the whole read) */
+	int64_t ts;                /* timestamp, ns */
+	void *impl;                /* reader-private */
+	/*
+	 * Looks a field up by name: payload fields, then "context.NAME" (or a bare
+	 * context name). Returns false (out->kind = VF_FIELD_ABSENT) if absent.
+	 */
+	bool (*field)(const struct vf_generic_event *g, const char *name,
+	              struct vf_field_value *out);
+};
+
 struct vf_reader_callbacks {
 	void *user;
 	enum vf_status (*event)(void *user, const struct vf_event *ev, struct vf_error *err);
@@ -27,6 +59,10 @@ struct vf_reader_callbacks {
 	enum vf_status (*discarded)(void *user, uint32_t cpu, uint64_t count, int64_t begin_ns,
 				    int64_t end_ns, struct vf_error *err);
 };
+
+/* Called for every event (after cbs->event, if any) by vf_trace_read_generic(). */
+typedef enum vf_status (*vf_generic_event_fn)(void *user, const struct vf_generic_event *gev,
+					     struct vf_error *err);
 
 /* What the reader learned about the trace; filled as far as known even on error. */
 struct vf_trace_info {
@@ -64,8 +100,26 @@ void vf_trace_info_init(struct vf_trace_info *info);
 enum vf_status vf_trace_read(const char *path, const struct vf_reader_callbacks *cbs,
 			     struct vf_trace_info *info, struct vf_error *err);
 
+/*
+ * vf_trace_read() plus generic field access: generic (may be NULL) gets every
+ * event with its fields by name; cbs->user is its user pointer. cbs->event may
+ * be NULL.
+ */
+enum vf_status vf_trace_read_generic(const char *path, const struct vf_reader_callbacks *cbs,
+				     vf_generic_event_fn generic, struct vf_trace_info *info,
+				     struct vf_error *err);
+
+/* The Trace Compass XML stub trace reader (TmfXmlDevelopmentTrace.xsd format). */
+enum vf_status vf_stub_read(const char *path, const struct vf_reader_callbacks *cbs,
+			    vf_generic_event_fn generic, struct vf_trace_info *info,
+			    struct vf_error *err);
+
 /* The libbabeltrace2 CTF reader itself (path: a CTF trace folder or a folder containing one). */
 enum vf_status vf_ctf_read(const char *path, const struct vf_reader_callbacks *cbs,
 			   struct vf_trace_info *info, struct vf_error *err);
+/* Same, with generic field access (see vf_trace_read_generic()). */
+enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_callbacks *cbs,
+				   vf_generic_event_fn generic, struct vf_trace_info *info,
+				   struct vf_error *err);
 
 #endif /* VMFLOW_INPUT_READER_H */

@@ -3,8 +3,8 @@
  * trace_read.c - vf_trace_read(): picks the reader for what the user passed.
  *
  * A folder is a CTF trace (or holds one): ctf_reader.c. A `metadata` file is
- * taken as its folder. A .xml file is a Trace Compass XML stub trace (reader
- * not written yet). Anything else is refused with a one-line error.
+ * taken as its folder. A .xml file is a Trace Compass XML stub trace
+ * (stub_reader.c). Anything else is refused with a one-line error.
  */
 #include "input/reader.h"
 
@@ -25,6 +25,13 @@ static bool ends_with_ci(const char *s, const char *suffix)
 enum vf_status vf_trace_read(const char *path, const struct vf_reader_callbacks *cbs,
                              struct vf_trace_info *info, struct vf_error *err)
 {
+	return vf_trace_read_generic(path, cbs, NULL, info, err);
+}
+
+enum vf_status vf_trace_read_generic(const char *path, const struct vf_reader_callbacks *cbs,
+                                     vf_generic_event_fn generic, struct vf_trace_info *info,
+                                     struct vf_error *err)
+{
 	struct stat st;
 	const char *base;
 
@@ -42,7 +49,7 @@ enum vf_status vf_trace_read(const char *path, const struct vf_reader_callbacks 
 		return VF_ERR_IO;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		return vf_ctf_read(path, cbs, info, err);
+		return vf_ctf_read_generic(path, cbs, generic, info, err);
 	}
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -55,13 +62,10 @@ enum vf_status vf_trace_read(const char *path, const struct vf_reader_callbacks 
 		if (dir[0] == '\0') {
 			snprintf(dir, sizeof(dir), "/");
 		}
-		return vf_ctf_read(dir, cbs, info, err);
+		return vf_ctf_read_generic(dir, cbs, generic, info, err);
 	}
 	if (S_ISREG(st.st_mode) && ends_with_ci(path, ".xml")) {
-		snprintf(info->path, sizeof(info->path), "%s", path);
-		VF_ERROR_SET(err, VF_ERR_INPUT, path,
-		             "Trace Compass XML stub traces are not supported yet");
-		return VF_ERR_INPUT;
+		return vf_stub_read(path, cbs, generic, info, err);
 	}
 	VF_ERROR_SET(err, VF_ERR_INPUT, path,
 	             "not a trace: pass a CTF trace folder (or a folder holding one) or a Trace "

@@ -1130,7 +1130,7 @@ static void test_ctf_reader_error_stub_xml_and_other_files(void **state)
 	write_file(dir, "host.xml", "<trace/>\n", 9);
 	write_file(dir, "notes.txt", "hi\n", 3);
 	assert_error(read_ctf(xml, &c, &info, &err), &err, VF_ERR_INPUT, xml,
-	             "Trace Compass XML stub traces are not supported yet");
+	             "the stub trace has no events");
 	assert_error(read_ctf(txt, &c, &info, &err), &err, VF_ERR_INPUT, txt, "not a trace");
 	vf_error_clear(&err);
 	assert_error(vf_ctf_read(txt, NULL, &info, &err), &err, VF_ERR_INPUT, txt, "not a folder");

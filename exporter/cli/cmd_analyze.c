@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyses/analysis.h"
+#include "analyses/features.h"
 #include "cli/commands.h"
 #include "common/atomic_out.h"
 #include "exports/exits_tsv.h"
@@ -24,12 +25,19 @@
 #include "vmflow/history.h"
 
 static const char usage_text[] =
-	"Usage: vmflow analyze TRACE -o OUT\n\n"
+	"Usage: vmflow analyze TRACE -o OUT [options]\n\n"
 	"Run every analysis on an LTTng kernel trace of a KVM host and write the results.\n\n"
 	"  TRACE          a CTF trace folder, or a folder holding one (an lttng session output)\n"
 	"  -o, --output   the output folder (created; a previous vmflow output is replaced)\n"
+	"  --timer-vectors LIST  guest vectors meaning a timer wake-up (default 236,238,239)\n"
+	"  --ipi-vectors LIST    guest vectors meaning an IPI / task wake-up (default 251,252,253)\n"
+	"  --disk-vectors LIST   disk vectors known in advance (default: learned per VM)\n"
+	"  --net-vectors LIST    network vectors known in advance (default: learned per VM)\n"
+	"                 LIST: comma-separated vectors 0-255, at most 16 (docs/analyses.md)\n"
+	"  --critical-path CR3   also write critical_path.tsv for that guest process (0x hex)\n"
 	"  -h, --help     this help\n\n"
-	"OUT holds states.tsv, summary.json, exits.tsv, report.html and tracecompass/\n"
+	"OUT holds states.tsv, summary.json, exits.tsv, features.tsv, wakers.tsv,\n"
+	"report.html and tracecompass/\n"
 	"(vmflow.xml, results/, README.md). See docs/outputs.md.\n";
 
 static enum vf_status on_event(void *user, const struct vf_event *ev, struct vf_error *err)
@@ -78,6 +86,8 @@ struct run {
 	struct vf_history *history;
 	struct vf_analysis *analysis;
 	struct vf_trace_info info;
+	bool has_critical_path;
+	uint64_t critical_path_cr3;
 };
 
 static enum vf_status write_states(FILE *fp, void *ctx, struct vf_error *err)
@@ -99,6 +109,24 @@ static enum vf_status write_exits(FILE *fp, void *ctx, struct vf_error *err)
 {
 	return vf_exits_tsv_write(fp, vf_analysis_borrow_exit_stats(((struct run *)ctx)->analysis),
 				  err);
+}
+
+static enum vf_status write_features(FILE *fp, void *ctx, struct vf_error *err)
+{
+	return vf_features_tsv_write(fp, ((struct run *)ctx)->history,
+				     ((struct run *)ctx)->analysis, err);
+}
+
+static enum vf_status write_wakers(FILE *fp, void *ctx, struct vf_error *err)
+{
+	return vf_analysis_write_wakers(((struct run *)ctx)->analysis, fp, err);
+}
+
+static enum vf_status write_critical_path(FILE *fp, void *ctx, struct vf_error *err)
+{
+	struct run *r = ctx;
+
+	return vf_analysis_write_critical_path(r->analysis, r->critical_path_cr3, fp, err);
 }
 
 static enum vf_status write_report(FILE *fp, void *ctx, struct vf_error *err)
@@ -124,7 +152,9 @@ static size_t count_vcpus(const struct vf_analysis *a)
 	return total;
 }
 
-static enum vf_status analyze(const char *trace, const char *out, struct vf_error *err)
+static enum vf_status analyze(const char *trace, const char *out,
+			      const struct vf_analysis_options *opt, const uint64_t *critical_path_cr3,
+			      struct vf_error *err)
 {
 	struct run r;
 	struct vf_reader_callbacks cbs;
@@ -134,11 +164,15 @@ static enum vf_status analyze(const char *trace, const char *out, struct vf_erro
 
 	memset(&r, 0, sizeof(r));
 	memset(&dir, 0, sizeof(dir));
+	if (critical_path_cr3) {
+		r.has_critical_path = true;
+		r.critical_path_cr3 = *critical_path_cr3;
+	}
 	r.history = vf_history_new(NULL, err);
 	if (!r.history) {
 		return err->status;
 	}
-	r.analysis = vf_analysis_new(r.history, NULL, err);
+	r.analysis = vf_analysis_new(r.history, opt, err);
 	if (!r.analysis) {
 		st = err->status;
 		goto end;
@@ -170,6 +204,11 @@ static enum vf_status analyze(const char *trace, const char *out, struct vf_erro
 	if ((st = write_output(dir.tmp_path, "states.tsv", write_states, &r, err)) != VF_OK ||
 	    (st = write_output(dir.tmp_path, "summary.json", write_summary, &r, err)) != VF_OK ||
 	    (st = write_output(dir.tmp_path, "exits.tsv", write_exits, &r, err)) != VF_OK ||
+	    (st = write_output(dir.tmp_path, "features.tsv", write_features, &r, err)) != VF_OK ||
+	    (st = write_output(dir.tmp_path, "wakers.tsv", write_wakers, &r, err)) != VF_OK ||
+	    (r.has_critical_path &&
+	     (st = write_output(dir.tmp_path, "critical_path.tsv", write_critical_path, &r, err)) !=
+		     VF_OK) ||
 	    (st = write_output(dir.tmp_path, "report.html", write_report, &r, err)) != VF_OK ||
 	    (st = vf_tc_bundle_write(dir.tmp_path, r.history, &r.info, err)) != VF_OK) {
 		goto end;
@@ -193,24 +232,79 @@ end:
 	return st;
 }
 
+/* Parses "236,238" into vec[]; false if malformed, out of 0-255 or too many. */
+static bool parse_vectors(const char *s, uint8_t *vec, unsigned *count)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned long long v;
+
+	*count = 0;
+	if (strlen(s) >= sizeof(buf)) {
+		return false;
+	}
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!vf_cli_parse_u64(tok, &v) || v > 255 || *count == VF_ANALYSIS_MAX_CLASS_VECTORS) {
+			return false;
+		}
+		vec[(*count)++] = (uint8_t)v;
+	}
+	return *count > 0 || s[0] == '\0';
+}
+
 int vf_cmd_analyze(int argc, char **argv)
 {
+	enum { OPT_TIMER = 256, OPT_IPI, OPT_DISK, OPT_NET, OPT_CRITICAL_PATH };
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},
+		{"timer-vectors", required_argument, NULL, OPT_TIMER},
+		{"ipi-vectors", required_argument, NULL, OPT_IPI},
+		{"disk-vectors", required_argument, NULL, OPT_DISK},
+		{"net-vectors", required_argument, NULL, OPT_NET},
+		{"critical-path", required_argument, NULL, OPT_CRITICAL_PATH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = NULL;
+	struct vf_analysis_options opt;
 	struct vf_error err;
+	uint64_t cp_cr3 = 0;
+	bool ok, has_cp = false;
+	char *end;
 	int c;
 
 	vf_error_clear(&err);
+	vf_analysis_options_init(&opt);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
+			break;
+		case OPT_TIMER:
+		case OPT_IPI:
+		case OPT_DISK:
+		case OPT_NET:
+			ok = c == OPT_TIMER  ? parse_vectors(optarg, opt.timer_vectors, &opt.timer_vector_count)
+			     : c == OPT_IPI  ? parse_vectors(optarg, opt.ipi_vectors, &opt.ipi_vector_count)
+			     : c == OPT_DISK ? parse_vectors(optarg, opt.disk_vectors, &opt.disk_vector_count)
+					     : parse_vectors(optarg, opt.net_vectors, &opt.net_vector_count);
+			if (!ok) {
+				return vf_cli_usage_error("analyze",
+							  "--%s wants comma-separated vectors 0-255 (at most "
+							  "%d), not '%s'",
+							  opts[c - OPT_TIMER + 1].name,
+							  VF_ANALYSIS_MAX_CLASS_VECTORS, optarg);
+			}
+			break;
+		case OPT_CRITICAL_PATH:
+			cp_cr3 = strtoull(optarg, &end, 0);
+			if (!optarg[0] || optarg[0] == '-' || *end) {
+				return vf_cli_usage_error("analyze", "--critical-path wants a CR3, not '%s'",
+							  optarg);
+			}
+			has_cp = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -230,7 +324,7 @@ int vf_cmd_analyze(int argc, char **argv)
 	if (!out) {
 		return vf_cli_usage_error("analyze", "missing -o OUT");
 	}
-	if (analyze(argv[optind], out, &err) != VF_OK) {
+	if (analyze(argv[optind], out, &opt, has_cp ? &cp_cr3 : NULL, &err) != VF_OK) {
 		return vf_cli_report(&err);
 	}
 	return 0;

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_synth.c - the `vmflow synth` verb: scenario -> simulator -> CTF trace
- * folder (written atomically) and, with --truth, its ground truth as
+ * folder (written atomically) or, with --format tcxml, one Trace Compass XML
+ * stub-trace file (atomically too) and, with --truth, its ground truth as
  * states.tsv (written atomically too).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "common/atomic_out.h"
@@ -15,10 +17,12 @@
 #include "synth/sim.h"
 #include "synth/sink.h"
 #include "synth/truth.h"
+#include "synth/truth_summary.h"
 #include "vmflow/history.h"
 
 static const char usage[] =
-    "Usage: vmflow synth SCENARIO -o TRACE_DIR [--seed N] [--truth FILE] [--format ctf]\n"
+    "Usage: vmflow synth SCENARIO -o TRACE_DIR [--seed N] [--truth FILE] [--format ctf|tcxml]\n"
+    "                    [--truth-summary FILE]\n"
     "\n"
     "Simulate the KVM host described by SCENARIO (YAML, see docs/scenario.md) and\n"
     "write its LTTng kernel trace into TRACE_DIR, plus its ground truth.\n"
@@ -27,7 +31,11 @@ static const char usage[] =
     "  -o, --output DIR  the trace folder to create (replaced only if vmflow wrote it)\n"
     "  --seed N          use seed N instead of the scenario's `seed`\n"
     "  --truth FILE      also write the ground truth as states.tsv to FILE\n"
-    "  --format ctf      trace format (ctf: lttng-modules 2.13 layout; the default)\n"
+    "  --truth-summary FILE\n"
+    "                    also write the truth in figures (exits, waits, wake-ups, levels,\n"
+    "                    CR3 -> process names) as JSON to FILE\n"
+    "  --format ctf      trace format: ctf (lttng-modules 2.13 layout; the default) or\n"
+    "                    tcxml (a Trace Compass XML stub trace: -o names one .xml file)\n"
     "  -h, --help        this help\n"
     "\n"
     "The same scenario and seed always give the same trace and truth.\n"
@@ -37,6 +45,7 @@ struct synth_args {
 	const char *scenario;
 	const char *out_dir;
 	const char *truth_path;
+	const char *summary_path;
 	const char *format;
 	bool has_seed;
 	unsigned long long seed;
@@ -88,6 +97,12 @@ static int parse_args(int argc, char **argv, struct synth_args *args)
 				return vf_cli_usage_error("synth", "option --truth needs a file");
 			}
 			args->truth_path = v;
+		} else if ((v = option_value(argc, argv, &i, "--truth-summary", NULL, &missing)) ||
+		           missing) {
+			if (missing) {
+				return vf_cli_usage_error("synth", "option --truth-summary needs a file");
+			}
+			args->summary_path = v;
 		} else if ((v = option_value(argc, argv, &i, "--format", NULL, &missing)) ||
 		           missing) {
 			if (missing) {
@@ -116,11 +131,8 @@ static int parse_args(int argc, char **argv, struct synth_args *args)
 	if (!args->out_dir || !*args->out_dir) {
 		return vf_cli_usage_error("synth", "missing -o TRACE_DIR");
 	}
-	if (!strcmp(args->format, "tcxml")) {
-		return vf_cli_usage_error("synth", "--format tcxml is not implemented yet");
-	}
-	if (strcmp(args->format, "ctf") != 0) {
-		return vf_cli_usage_error("synth", "unknown format '%s' (expected ctf)",
+	if (strcmp(args->format, "ctf") != 0 && strcmp(args->format, "tcxml") != 0) {
+		return vf_cli_usage_error("synth", "unknown format '%s' (expected ctf or tcxml)",
 		                          args->format);
 	}
 	return 0;
@@ -135,15 +147,19 @@ int vf_cmd_synth(int argc, char **argv)
 	struct vf_truth *truth = NULL;
 	struct vf_sink *sink = NULL;
 	struct vf_atomic_dir dir;
-	struct vf_atomic_file truth_file;
+	struct vf_atomic_file truth_file, xml_file, summary_file;
+	bool summary_open = false;
 	struct vf_trace_desc desc;
 	struct vf_sim_stats stats;
-	bool dir_open = false, file_open = false;
+	bool dir_open = false, file_open = false, xml_open = false;
+	bool tcxml;
+	struct stat st;
 	int rc = parse_args(argc, argv, &args);
 
 	if (rc != 0) {
 		return rc < 0 ? 0 : rc;
 	}
+	tcxml = !strcmp(args.format, "tcxml");
 	scn = vf_scenario_new_from_file(args.scenario, &err);
 	if (!scn) {
 		goto fail;
@@ -152,17 +168,30 @@ int vf_cmd_synth(int argc, char **argv)
 		scn->seed = args.seed;
 	}
 	vf_scenario_trace_desc(scn, &desc);
-	if (args.truth_path) {
+	if (args.truth_path || args.summary_path) {
 		history = vf_history_new(NULL, &err);
 		if (!history || !(truth = vf_truth_new(history, &err))) {
 			goto fail;
 		}
 	}
-	if (vf_atomic_dir_begin(&dir, args.out_dir, &err) != VF_OK) {
-		goto fail;
+	if (tcxml) {
+		if (stat(args.out_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			VF_ERROR_SET(&err, VF_ERR_IO, args.out_dir,
+			             "is a folder: --format tcxml writes one XML file");
+			goto fail;
+		}
+		if (vf_atomic_file_begin(&xml_file, args.out_dir, &err) != VF_OK) {
+			goto fail;
+		}
+		xml_open = true;
+		sink = vf_sink_tcxml_new(xml_file.fp, args.out_dir, &desc, &err);
+	} else {
+		if (vf_atomic_dir_begin(&dir, args.out_dir, &err) != VF_OK) {
+			goto fail;
+		}
+		dir_open = true;
+		sink = vf_sink_ctf_new(dir.tmp_path, &desc, &err);
 	}
-	dir_open = true;
-	sink = vf_sink_ctf_new(dir.tmp_path, &desc, &err);
 	if (!sink) {
 		vf_error_set_where(&err, "%s", args.out_dir);
 		goto fail;
@@ -183,7 +212,23 @@ int vf_cmd_synth(int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (vf_atomic_dir_commit(&dir, &err) != VF_OK) {
+	if (args.summary_path) {
+		if (vf_atomic_file_begin(&summary_file, args.summary_path, &err) != VF_OK) {
+			goto fail;
+		}
+		summary_open = true;
+		if (vf_truth_write_summary(truth, history, scn, summary_file.fp, &err) != VF_OK) {
+			vf_error_set_where(&err, "%s", args.summary_path);
+			goto fail;
+		}
+	}
+	if (xml_open) {
+		xml_open = false; /* commit cleans up after itself */
+		if (vf_atomic_file_commit(&xml_file, &err) != VF_OK) {
+			goto fail;
+		}
+	}
+	if (dir_open && vf_atomic_dir_commit(&dir, &err) != VF_OK) {
 		dir_open = false; /* commit cleans up after itself */
 		goto fail;
 	}
@@ -191,6 +236,12 @@ int vf_cmd_synth(int argc, char **argv)
 	if (file_open) {
 		file_open = false;
 		if (vf_atomic_file_commit(&truth_file, &err) != VF_OK) {
+			goto fail;
+		}
+	}
+	if (summary_open) {
+		summary_open = false;
+		if (vf_atomic_file_commit(&summary_file, &err) != VF_OK) {
 			goto fail;
 		}
 	}
@@ -214,8 +265,14 @@ fail:
 	if (file_open) {
 		vf_atomic_file_abort(&truth_file);
 	}
+	if (summary_open) {
+		vf_atomic_file_abort(&summary_file);
+	}
 	if (dir_open) {
 		vf_atomic_dir_abort(&dir);
+	}
+	if (xml_open) {
+		vf_atomic_file_abort(&xml_file);
 	}
 	vf_truth_free(truth);
 	vf_history_free(history);

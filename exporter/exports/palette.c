@@ -4,7 +4,8 @@
  * nesting), hypervisor work red, preemption orange, and the waits use Trace
  * Compass' critical-path colours for the same causes (timer #336699, block
  * device #6600cc, network #ff9bff, IPI #6666cc, unknown #403b33), as
- * recommended in the thesis spec §10.
+ * recommended in the thesis spec §10. Guest processes add `running` (a
+ * lighter green) and `preempted_guest` (yellow).
  */
 #include "exports/palette.h"
 
@@ -24,6 +25,9 @@ static const struct vf_palette_entry entries[] = {
 	{"wait_host", "Blocked in the host", 140, 90, 60},
 	{"wait_unknown", "Waiting: unknown cause", 0x40, 0x3b, 0x33},
 	{"unknown", "Unknown (no evidence)", 200, 200, 200},
+	/* guest process states (VMs/<pid>/Processes/<cr3>/Status) */
+	{"running", "Guest process running", 60, 170, 90},
+	{"preempted_guest", "Preempted by another guest process", 235, 200, 50},
 };
 
 static const struct vf_palette_entry other = {"other", "Other", 120, 120, 120};

@@ -23,10 +23,14 @@
  *           "vcpu_id": 0,
  *           "states_ns": {"guest": 500, "guest_l2": 0, ...},
  *           "wait_ns": 200,            (sum of the wait_* states)
+ *           "wait_counts": {"wait_disk": 0, ..., "wait_timer": 2, "wait_unknown": 0},
+ *                                      (number of wait periods per wait_* class)
  *           "total_ns": 900,           (sum of all states: the vCPU's line)
  *           "exits": 3
  *         }
- *       ]
+ *       ],
+ *       "wait_ns_by_class": {"wait_disk": 0, ...},   (the VM's wait time per class)
+ *       "wait_counts": {"wait_disk": 0, ...}         (the VM's wait periods per class)
  *     }
  *   ],
  *   "warnings": ["..."]
@@ -58,6 +62,7 @@ static const char *const standard_states[] = {
 struct state_time {
 	const char *name; /* borrowed from the history, or standard_states */
 	int64_t ns;
+	uint64_t count;   /* intervals of this value (adjacent equal ones count once) */
 };
 
 struct vcpu_sum {
@@ -152,6 +157,7 @@ static struct state_time *state_slot(struct vcpu_sum *vs, const char *name)
 	}
 	vs->states[vs->state_count].name = name;
 	vs->states[vs->state_count].ns = 0;
+	vs->states[vs->state_count].count = 0;
 	return &vs->states[vs->state_count++];
 }
 
@@ -250,6 +256,9 @@ static enum vf_status collect(struct vf_history *h, struct sums *s, struct vf_er
 			break;
 		}
 		slot->ns += end_ns - start_ns;
+		if (!prev_value || prev_end_ns != start_ns || strcmp(prev_value, value) != 0) {
+			slot->count++;
+		}
 		if (strcmp(value, "hypervisor") == 0 && prev_value && prev_end_ns == start_ns &&
 		    is_guest_value(prev_value)) {
 			cur->exit_count++;
@@ -295,6 +304,7 @@ static void write_vcpu(FILE *fp, struct vcpu_sum *vs)
 {
 	int64_t wait_ns = 0, total_ns = 0;
 	size_t i;
+	int first;
 
 	qsort(vs->states, vs->state_count, sizeof(vs->states[0]), cmp_state);
 	fprintf(fp, "        {\n          \"vcpu_id\": %" PRIu32 ",\n          \"states_ns\": {",
@@ -308,10 +318,62 @@ static void write_vcpu(FILE *fp, struct vcpu_sum *vs)
 			wait_ns += vs->states[i].ns;
 		}
 	}
+	fprintf(fp, "},\n          \"wait_ns\": %" PRId64 ",\n          \"wait_counts\": {", wait_ns);
+	for (i = 0, first = 1; i < vs->state_count; i++) {
+		if (strncmp(vs->states[i].name, "wait_", 5) == 0) {
+			fputs(first ? "" : ", ", fp);
+			vf_json_write_string(fp, vs->states[i].name);
+			fprintf(fp, ": %" PRIu64, vs->states[i].count);
+			first = 0;
+		}
+	}
 	fprintf(fp,
-	        "},\n          \"wait_ns\": %" PRId64 ",\n          \"total_ns\": %" PRId64
-	        ",\n          \"exits\": %" PRIu64 "\n        }",
-	        wait_ns, total_ns, vs->exit_count);
+	        "},\n          \"total_ns\": %" PRId64 ",\n          \"exits\": %" PRIu64
+	        "\n        }",
+	        total_ns, vs->exit_count);
+}
+
+/* The wait_* classes of the VM's vCPUs vcpus[0..n) (sorted states), summed: ns or counts. */
+static void write_vm_waits(FILE *fp, const struct vcpu_sum *vcpus, size_t n, int counts)
+{
+	const char *last = NULL;
+	int first = 1;
+
+	fputs("{", fp);
+	for (;;) {
+		const char *next = NULL;
+		uint64_t sum = 0;
+		size_t v, i;
+
+		/* the smallest wait_* name above `last` among the vCPUs */
+		for (v = 0; v < n; v++) {
+			for (i = 0; i < vcpus[v].state_count; i++) {
+				const char *name = vcpus[v].states[i].name;
+
+				if (strncmp(name, "wait_", 5) == 0 &&
+				    (!last || strcmp(name, last) > 0) && (!next || strcmp(name, next) < 0)) {
+					next = name;
+				}
+			}
+		}
+		if (!next) {
+			break;
+		}
+		for (v = 0; v < n; v++) {
+			for (i = 0; i < vcpus[v].state_count; i++) {
+				if (strcmp(vcpus[v].states[i].name, next) == 0) {
+					sum += counts ? vcpus[v].states[i].count
+						      : (uint64_t)vcpus[v].states[i].ns;
+				}
+			}
+		}
+		fputs(first ? "" : ", ", fp);
+		vf_json_write_string(fp, next);
+		fprintf(fp, ": %" PRIu64, sum);
+		first = 0;
+		last = next;
+	}
+	fputs("}", fp);
 }
 
 enum vf_status vf_summary_json_write(FILE *fp, struct vf_history *h,
@@ -320,7 +382,7 @@ enum vf_status vf_summary_json_write(FILE *fp, struct vf_history *h,
 {
 	struct sums s = {0};
 	enum vf_status st;
-	size_t i;
+	size_t i, vm_first;
 
 	st = collect(h, &s, err);
 	if (st != VF_OK) {
@@ -339,16 +401,25 @@ enum vf_status vf_summary_json_write(FILE *fp, struct vf_history *h,
 		fputs("  \"trace\": null,\n", fp);
 	}
 	fputs("  \"vms\": [", fp);
-	for (i = 0; i < s.count; i++) {
+	for (i = 0, vm_first = 0; i < s.count; i++) {
 		int new_vm = i == 0 || s.vcpus[i].pid != s.vcpus[i - 1].pid;
 		int last_of_vm = i + 1 == s.count || s.vcpus[i + 1].pid != s.vcpus[i].pid;
 
 		if (new_vm) {
+			vm_first = i;
 			fprintf(fp, "%s\n    {\n      \"pid\": %" PRId64 ",\n      \"vcpus\": [\n",
 			        i ? "," : "", s.vcpus[i].pid);
 		}
 		write_vcpu(fp, &s.vcpus[i]);
-		fputs(last_of_vm ? "\n      ]\n    }" : ",\n", fp);
+		if (last_of_vm) {
+			fputs("\n      ],\n      \"wait_ns_by_class\": ", fp);
+			write_vm_waits(fp, s.vcpus + vm_first, i + 1 - vm_first, 0);
+			fputs(",\n      \"wait_counts\": ", fp);
+			write_vm_waits(fp, s.vcpus + vm_first, i + 1 - vm_first, 1);
+			fputs("\n    }", fp);
+		} else {
+			fputs(",\n", fp);
+		}
 	}
 	fputs(s.count ? "\n  ],\n" : "],\n", fp);
 	fputs("  \"warnings\": [", fp);

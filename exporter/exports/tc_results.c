@@ -8,8 +8,14 @@
  * dir/vmflow_0 (one stream, 64 KiB packets padded to 4 KiB, cpu_id 0):
  *
  *   event header   compact u32 (id:5, ts:27) or u8 31 + u32 id + u64 ts
- *   vmflow_vcpu_state (id 0)      s64 vm_pid, u32 vcpu_id, string attribute, string value
+ *   vmflow_vcpu_state (id 0)      s64 vm_pid, u32 vcpu_id, string attribute, string value,
+ *                                 s64 duration
  *   vmflow_vcpu_state_end (id 1)  s64 vm_pid, u32 vcpu_id, string attribute
+ *   vmflow_state_<d> (id 2d)      string a0 ... a<d-1>, string value, s64 duration
+ *   vmflow_state_end_<d> (2d+1)   string a0 ... a<d-1>        (d = 1 .. VF_TC_RESULTS_MAX_DEPTH)
+ * VMs/<pid>/vCPUs/<n>/Status and /Exit (canonical decimals) use the vCPU
+ * events; every other path the generic ones, its '/'-separated components in
+ * a0.. (so any path round-trips).
  *
  * The history hands intervals back sorted by path then start; the events must
  * be sorted by time. One cursor per vCPU path (vf_history_path_iter) holds the
@@ -35,6 +41,8 @@
 #define NS_PER_S 1000000000LL
 #define EVENT_ID_STATE 0u
 #define EVENT_ID_STATE_END 1u
+#define EVENT_ID_GENERIC(depth) (2u * (uint32_t)(depth))
+#define EVENT_ID_GENERIC_END(depth) (2u * (uint32_t)(depth) + 1u)
 
 __extension__ typedef __int128 i128;
 
@@ -54,6 +62,9 @@ struct cursor {
 	struct vf_history_path_iter *it; /* owned */
 	uint32_t path_id;
 	uint32_t rank;                   /* position of the path name in byte order */
+	bool generic;                    /* path written as components (vmflow_state_<d>) */
+	const char *path;                /* borrowed from the history */
+	uint32_t depth;                  /* generic: number of components */
 	int64_t vm_pid;
 	uint32_t vcpu_id;
 	const char *attribute;           /* static "Status" or "Exit" */
@@ -94,6 +105,10 @@ static bool parse_vcpu_path(const char *p, int64_t *vm_pid, uint32_t *vcpu_id,
 	if (errno || strncmp(end, "/vCPUs/", 7) != 0 || !isdigit((unsigned char)end[7])) {
 		return false;
 	}
+	if ((p[4] == '0' && isdigit((unsigned char)p[5])) ||
+	    (end[7] == '0' && isdigit((unsigned char)end[8]))) {
+		return false; /* not canonical: "VMs/007" must round-trip as written */
+	}
 	n = strtoull(end + 7, &end, 10);
 	if (errno || n > UINT32_MAX || *end != '/') {
 		return false;
@@ -108,6 +123,26 @@ static bool parse_vcpu_path(const char *p, int64_t *vm_pid, uint32_t *vcpu_id,
 	*vm_pid = pid;
 	*vcpu_id = (uint32_t)n;
 	return true;
+}
+
+/* Number of '/'-separated components, 0 if one is empty (or the path is empty). */
+static uint32_t path_depth(const char *p)
+{
+	uint32_t d = 1;
+	const char *c;
+
+	if (!*p || *p == '/') {
+		return 0;
+	}
+	for (c = p; *c; c++) {
+		if (*c == '/') {
+			if (c[1] == '/' || c[1] == '\0') {
+				return 0;
+			}
+			d++;
+		}
+	}
+	return d;
 }
 
 static bool is_identifier(const char *s)
@@ -245,7 +280,7 @@ static int cmp_path_name(const void *a, const void *b)
 		      vf_history_path_name(sort_history, *(const uint32_t *)b));
 }
 
-/* Creates one cursor per vCPU path that has intervals, ranked by path name. */
+/* Creates one cursor per path that has intervals, ranked by path name. */
 static enum vf_status open_cursors(struct writer *w, struct vf_error *err)
 {
 	uint32_t count = vf_history_path_count(w->h);
@@ -260,13 +295,18 @@ static enum vf_status open_cursors(struct writer *w, struct vf_error *err)
 		return VF_ERR_NOMEM;
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		int64_t pid;
-		uint32_t vcpu;
-		const char *attr;
+		const char *name = vf_history_path_name(w->h, i);
+		uint32_t depth = path_depth(name);
 
-		if (parse_vcpu_path(vf_history_path_name(w->h, i), &pid, &vcpu, &attr)) {
-			ids[n++] = i;
+		if (depth == 0 || depth > VF_TC_RESULTS_MAX_DEPTH) {
+			free(ids);
+			VF_ERROR_SET(err, VF_ERR_INPUT, name,
+				     "path cannot be written to the results trace (empty component or "
+				     "more than %d components)",
+				     VF_TC_RESULTS_MAX_DEPTH);
+			return VF_ERR_INPUT;
 		}
+		ids[n++] = i;
 	}
 	sort_history = w->h;
 	qsort(ids, n, sizeof(*ids), cmp_path_name);
@@ -276,8 +316,9 @@ static enum vf_status open_cursors(struct writer *w, struct vf_error *err)
 
 		c->path_id = ids[r];
 		c->rank = r;
-		parse_vcpu_path(vf_history_path_name(w->h, ids[r]), &c->vm_pid, &c->vcpu_id,
-				&c->attribute);
+		c->path = vf_history_path_name(w->h, ids[r]);
+		c->depth = path_depth(c->path);
+		c->generic = !parse_vcpu_path(c->path, &c->vm_pid, &c->vcpu_id, &c->attribute);
 		c->it = vf_history_path_iter_new(w->h, ids[r], err);
 		if (!c->it) {
 			free(ids);
@@ -298,26 +339,32 @@ static enum vf_status open_cursors(struct writer *w, struct vf_error *err)
 
 static enum vf_status write_event(struct writer *w, const struct cursor *c, struct vf_error *err)
 {
-	uint32_t id = c->ev_type == EV_START ? EVENT_ID_STATE : EVENT_ID_STATE_END;
-	const char *value = c->ev_type == EV_START ? vf_history_value_name(w->h, c->cur_value) : NULL;
-	size_t attr_len = strlen(c->attribute);
+	bool start = c->ev_type == EV_START;
+	uint32_t id = c->generic ? (start ? EVENT_ID_GENERIC(c->depth) : EVENT_ID_GENERIC_END(c->depth))
+				 : (start ? EVENT_ID_STATE : EVENT_ID_STATE_END);
+	const char *value = start ? vf_history_value_name(w->h, c->cur_value) : NULL;
 	size_t value_len = value ? strlen(value) : 0;
 	uint64_t size;
 	uint64_t ts;
 	bool ext;
 
 	if (!ns_to_cycles(&w->clock, c->ev_ns, &ts) || ts < w->last_ts) {
-		VF_ERROR_SET(err, VF_ERR_INTERNAL, vf_history_path_name(w->h, c->path_id),
-			     "time %lld ns cannot be written on the host clock",
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, c->path, "time %lld ns cannot be written on the host clock",
 			     (long long)c->ev_ns);
 		return VF_ERR_INTERNAL;
 	}
 	ext = vf_ctfser_needs_extended_header(id, ts, w->last_ts);
-	size = (ext ? VF_CTFSER_EXTENDED_HEADER_SIZE : VF_CTFSER_COMPACT_HEADER_SIZE) + 8 + 4 +
-	       attr_len + 1 + (value ? value_len + 1 : 0);
+	size = (ext ? VF_CTFSER_EXTENDED_HEADER_SIZE : VF_CTFSER_COMPACT_HEADER_SIZE) +
+	       (value ? value_len + 1 + 8 : 0);
+	if (c->generic) {
+		size += strlen(c->path) + 1; /* components: the path's bytes, '/' become NULs */
+	} else {
+		size += 8 + 4 + strlen(c->attribute) + 1;
+	}
 	if (size > vf_ctfser_max_event_size(w->ser)) {
-		VF_ERROR_SET(err, VF_ERR_INPUT, vf_history_path_name(w->h, c->path_id),
-			     "value of %zu bytes is too long for the results trace", value_len);
+		VF_ERROR_SET(err, VF_ERR_INPUT, c->path,
+			     "path and value of %llu bytes are too long for the results trace",
+			     (unsigned long long)size);
 		return VF_ERR_INPUT;
 	}
 	if (!vf_ctfser_has_room(w->ser, (uint32_t)size)) {
@@ -328,11 +375,27 @@ static enum vf_status write_event(struct writer *w, const struct cursor *c, stru
 		}
 	}
 	vf_ctfser_write_compact_header(w->ser, id, ts, ext);
-	vf_ctfser_write_s64(w->ser, c->vm_pid);
-	vf_ctfser_write_u32(w->ser, c->vcpu_id);
-	vf_ctfser_write_string(w->ser, c->attribute, attr_len);
+	if (c->generic) {
+		const char *p = c->path;
+
+		for (;;) {
+			const char *slash = strchr(p, '/');
+			size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+			vf_ctfser_write_string(w->ser, p, len);
+			if (!slash) {
+				break;
+			}
+			p = slash + 1;
+		}
+	} else {
+		vf_ctfser_write_s64(w->ser, c->vm_pid);
+		vf_ctfser_write_u32(w->ser, c->vcpu_id);
+		vf_ctfser_write_string(w->ser, c->attribute, strlen(c->attribute));
+	}
 	if (value) {
 		vf_ctfser_write_string(w->ser, value, value_len);
+		vf_ctfser_write_s64(w->ser, c->cur_end - c->cur_start);
 	}
 	w->last_ts = ts;
 	return VF_OK;
@@ -402,6 +465,7 @@ static void build_metadata(struct vf_ctfser_text *t, const struct clock *c,
 		"\t\tinteger { size = 32; align = 8; signed = 0; encoding = none; base = 10; } _vcpu_id;\n"
 		"\t\tstring _attribute;\n"
 		"\t\tstring _value;\n"
+		"\t\tinteger { size = 64; align = 8; signed = 1; encoding = none; base = 10; } _duration;\n"
 		"\t};\n"
 		"};\n\n"
 		"event {\n"
@@ -414,6 +478,24 @@ static void build_metadata(struct vf_ctfser_text *t, const struct clock *c,
 		"\t\tstring _attribute;\n"
 		"\t};\n"
 		"};\n\n");
+	for (uint32_t d = 1; d <= VF_TC_RESULTS_MAX_DEPTH; d++) {
+		for (int end = 0; end < 2; end++) {
+			vf_ctfser_text_printf(t,
+					      "event {\n\tname = \"vmflow_state%s_%u\";\n\tid = %u;\n"
+					      "\tstream_id = 0;\n\tfields := struct {\n",
+					      end ? "_end" : "", d,
+					      end ? EVENT_ID_GENERIC_END(d) : EVENT_ID_GENERIC(d));
+			for (uint32_t a = 0; a < d; a++) {
+				vf_ctfser_text_printf(t, "\t\tstring _a%u;\n", a);
+			}
+			if (!end) {
+				vf_ctfser_text_printf(t, "\t\tstring _value;\n"
+							 "\t\tinteger { size = 64; align = 8; signed = 1; "
+							 "encoding = none; base = 10; } _duration;\n");
+			}
+			vf_ctfser_text_printf(t, "\t};\n};\n\n");
+		}
+	}
 }
 
 static void writer_fini(struct writer *w)

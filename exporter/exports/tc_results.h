@@ -14,12 +14,18 @@
 /*
  * Writes dir/metadata and dir/vmflow_0 (dir is created if needed; existing
  * files of those names are replaced). One stream, packet context cpu_id 0,
- * lttng's packet and event headers, and two event classes:
- *   vmflow_vcpu_state     { s64 vm_pid; u32 vcpu_id; string attribute; string value; }
+ * lttng's packet and event headers, and these event classes:
+ *   vmflow_vcpu_state     { s64 vm_pid; u32 vcpu_id; string attribute; string value;
+ *                           s64 duration; }
  *       at the start of every interval of VMs/<pid>/vCPUs/<n>/Status and .../Exit
- *       (attribute "Status" or "Exit");
+ *       (attribute "Status" or "Exit"); duration = the interval's length in ns;
  *   vmflow_vcpu_state_end { s64 vm_pid; u32 vcpu_id; string attribute; }
- *       at the end of an interval, unless the path's next interval starts then.
+ *       at the end of an interval, unless the path's next interval starts then;
+ *   vmflow_state_<d>      { string a0; ... string a<d-1>; string value; s64 duration; }
+ *   vmflow_state_end_<d>  { string a0; ... string a<d-1>; }
+ *       the same for every other path, split at '/' into its d components
+ *       (1 <= d <= VF_TC_RESULTS_MAX_DEPTH; a deeper path or an empty component
+ *       is refused with VF_ERR_INPUT), so every states.tsv path round-trips.
  * Events are in global time order (ties: ends first, then by path name).
  * The clock copies clock_src's name, frequency, offset (seconds + cycles)
  * and uuid (if it has one), plus `absolute = true` when the host's tracer is
@@ -28,6 +34,8 @@
  * tracer_name "vmflow". The packets span clock_src's [begin_ns, end_ns] when
  * known, else the intervals. Memory: one history chunk per vCPU path.
  */
+#define VF_TC_RESULTS_MAX_DEPTH 12
+
 enum vf_status vf_tc_results_write(const char *dir, const struct vf_history *h,
 				   const struct vf_trace_info *clock_src, struct vf_error *err);
 

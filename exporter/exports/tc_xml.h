@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tc_xml.h - tracecompass/vmflow.xml: the Trace Compass data-driven analysis
- * that rebuilds vmflow's vCPU states from the results trace
- * (tracecompass/results/, written by tc_results.c) and draws them.
+ * tc_xml.h - tracecompass/vmflow.xml: the Trace Compass data-driven analyses
+ * that rebuild vmflow's state history from the results trace
+ * (tracecompass/results/, written by tc_results.c, whose event classes are
+ * listed in tc_results.h) and draw it, plus a provider that reads the raw
+ * LTTng kernel trace of the host for the basics (layout in tc_xml.c).
  *
- * The results trace's events (contract shared with tc_results.c):
- *   vmflow_vcpu_state     { int64 vm_pid; uint32 vcpu_id; string attribute; string value; }
- *                         at the start of each interval ("Status" or "Exit")
- *   vmflow_vcpu_state_end { int64 vm_pid; uint32 vcpu_id; string attribute; }
- *                         when the path becomes valueless
- * The analysis builds VMs/<vm_pid>/vCPUs/<vcpu_id>/Status (an int code, see
- * vf_tc_xml_status_code(); int so that the time-graph view can colour it)
- * and .../Exit (the exit reason name, a string).
+ * Every states.tsv path is rebuilt as it is; .../Status values become int
+ * codes (vf_tc_xml_status_code(); int so that the time-graph views can colour
+ * them; the provider's definedValues map each code back to its name), other
+ * values stay strings. Attributes under Derived/ feed the waits and XY views.
  */
 #ifndef VMFLOW_EXPORTS_TC_XML_H
 #define VMFLOW_EXPORTS_TC_XML_H
@@ -24,23 +22,27 @@
 
 #define VF_TC_XML_ANALYSIS_ID "org.vmflow.results"
 #define VF_TC_XML_VIEW_ID     "org.vmflow.results.vcpus"
+/* The provider over the raw LTTng kernel trace of the host (no vmflow results needed). */
+#define VF_TC_XML_KERNEL_ID   "org.vmflow.kernel"
 /* Bump when the analysis' output changes: Trace Compass caches the history per version. */
-#define VF_TC_XML_VERSION 1
+#define VF_TC_XML_VERSION 2
 
 /*
  * The int a Status value becomes in the Trace Compass state system: the
  * fixed codes of docs/states.md values (unknown 0, guest 1, guest_l2 2,
  * hypervisor 3, preempted_host 4, preempted_vm 5, wait_timer 6, wait_task 7,
- * wait_disk 8, wait_net 9, wait_unknown 10, wait_host 11), 100 + n for
- * guest_l<n> with n >= 3, -1 for anything else (which the analysis maps to
- * null). Used to read back what Trace Compass (or `vmflow tcxml run`) built.
+ * wait_disk 8, wait_net 9, wait_unknown 10, wait_host 11, running 12,
+ * preempted_guest 13), 100 + n for guest_l<n> with n >= 3, -1 for anything
+ * else (vf_tc_xml_write() gives such values of the history codes from 1000
+ * on, in name order, listed in the file's definedValues).
  */
 int32_t vf_tc_xml_status_code(const char *status);
 
 /*
  * Writes vmflow.xml (valid against xmlDefinition.xsd). h is optional: when
- * given, its guest_l<n> values deeper than the standard ones get a mapping
- * and a legend entry too. Write errors are VF_ERR_IO.
+ * given, its guest_l<n> values and every value of its Status paths get a
+ * mapping and a legend entry, and each VM (up to 16) its own XY views. Reads
+ * the Status paths' intervals. Write errors are VF_ERR_IO.
  */
 enum vf_status vf_tc_xml_write(FILE *fp, const struct vf_history *h, struct vf_error *err);
 

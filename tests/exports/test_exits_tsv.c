@@ -30,11 +30,11 @@ static void test_exits_tsv_is_exact_for_hand_built_rows(void **state)
 	/* durations: VM 20 vCPU 1 HLT {100, 200}; vCPU 0 EPT_VIOLATION {5, 10, 15}, HLT {1000},
 	 * reason 999 {7}; VM 5 (SVM) vCPU 0 HLT {100 x4}. Rows in "first appearance" order. */
 	struct vf_exit_stat_row rows[] = {
-	    {20, 1, VF_ISA_VMX, VF_VMX_EXIT_HLT, 2, 300, 100, 200, 100.0 * 100 + 200.0 * 200},
-	    {20, 0, VF_ISA_VMX, 999, 1, 7, 7, 7, 49.0},
-	    {20, 0, VF_ISA_VMX, VF_VMX_EXIT_HLT, 1, 1000, 1000, 1000, 1e6},
-	    {5, 0, VF_ISA_SVM, VF_SVM_EXIT_HLT, 4, 400, 100, 100, 40000.0},
-	    {20, 0, VF_ISA_VMX, 48, 3, 30, 5, 15, 25.0 + 100.0 + 225.0},
+	    {20, 1, VF_ISA_VMX, VF_VMX_EXIT_HLT, 2, 300, 100, 200, 100.0 * 100 + 200.0 * 200, 0},
+	    {20, 0, VF_ISA_VMX, 999, 1, 7, 7, 7, 49.0, 0},
+	    {20, 0, VF_ISA_VMX, VF_VMX_EXIT_HLT, 1, 1000, 1000, 1000, 1e6, 0},
+	    {5, 0, VF_ISA_SVM, VF_SVM_EXIT_HLT, 4, 400, 100, 100, 40000.0, 0},
+	    {20, 0, VF_ISA_VMX, 48, 3, 30, 5, 15, 25.0 + 100.0 + 225.0, 0},
 	};
 	struct vf_exit_stats s;
 	char *text;

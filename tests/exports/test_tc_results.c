@@ -53,16 +53,16 @@ static struct vf_history *small_history(void)
 	struct vf_history *h = vf_history_new(VMFLOW_TEST_TMP, &err);
 
 	assert_non_null(h);
-	add(h, "VMs/100/Processes/0x1000/Status", B, B + 100, "running");  /* not a vCPU path */
+	add(h, "VMs/100/Processes/0x1000/Status", B, B + 100, "running");  /* generic events */
 	add(h, "VMs/100/vCPUs/0/Status", B, B + 100, "guest");
 	add(h, "VMs/100/vCPUs/0/Status", B + 100, B + 250, "hypervisor");
 	add(h, "VMs/100/vCPUs/0/Status", B + 400, B + 500, "wait_timer");
 	add(h, "VMs/100/vCPUs/0/Status", B + 500 + TS28, B + 600 + TS28, "guest");
 	add(h, "VMs/100/vCPUs/0/Exit", B + 100, B + 250, "HLT");
-	add(h, "VMs/100/vCPUs/0/Process", B, B + 600, "0x1000");           /* not exported */
+	add(h, "VMs/100/vCPUs/0/Process", B, B + 600, "0x1000");
 	add(h, "VMs/100/vCPUs/1/Status", B + 50, B + 100, "guest");
 	add(h, "VMs/100/vCPUs/1/Status", B + 100, B + 400, "preempted_vm");
-	add(h, "VMs/100/Nested/0x2000/vCPUs/0/Status", B, B + 10, "guest"); /* not exported */
+	add(h, "VMs/100/Nested/0x2000/vCPUs/0/Status", B, B + 10, "guest"); /* 7 components */
 	add(h, "VMs/7/vCPUs/0/Status", B + 100, B + 200, "guest");
 	return h;
 }
@@ -79,12 +79,20 @@ static char *run_babeltrace(const char *args, const char *dirs, int expect_rc)
 	return out;
 }
 
-#define STATE(ts, pid, cpu, attr, val)                                                             \
+#define STATE(ts, pid, cpu, attr, val, dur)                                                        \
 	"[" ts "] kvmhost vmflow_vcpu_state: { cpu_id = 0 }, { vm_pid = " pid ", vcpu_id = " cpu      \
-	", attribute = \"" attr "\", value = \"" val "\" }\n"
+	", attribute = \"" attr "\", value = \"" val "\", duration = " dur " }\n"
 #define END(ts, pid, cpu, attr)                                                                    \
 	"[" ts "] kvmhost vmflow_vcpu_state_end: { cpu_id = 0 }, { vm_pid = " pid ", vcpu_id = " cpu  \
 	", attribute = \"" attr "\" }\n"
+
+/* A generic event of a 5-component path VMs/100/<a2>/<a3>/<a4>. */
+#define GEN5(ts, a2, a3, a4, val, dur)                                                             \
+	"[" ts "] kvmhost vmflow_state_5: { cpu_id = 0 }, { a0 = \"VMs\", a1 = \"100\", a2 = \"" a2  \
+	"\", a3 = \"" a3 "\", a4 = \"" a4 "\", value = \"" val "\", duration = " dur " }\n"
+#define GEN5_END(ts, a2, a3, a4)                                                                   \
+	"[" ts "] kvmhost vmflow_state_end_5: { cpu_id = 0 }, { a0 = \"VMs\", a1 = \"100\", a2 = \"" \
+	a2 "\", a3 = \"" a3 "\", a4 = \"" a4 "\" }\n"
 
 static void test_tc_results_events_in_time_order(void **state)
 {
@@ -99,19 +107,29 @@ static void test_tc_results_events_in_time_order(void **state)
 	assert_int_equal(vf_tc_results_write(dir, h, &info, &err), VF_OK);
 	out = run_babeltrace("--clock-seconds --no-delta", dir, 0);
 	assert_string_equal(out,
-		STATE("1700000000.500001000", "100", "0", "Status", "guest")
-		STATE("1700000000.500001050", "100", "1", "Status", "guest")
-		STATE("1700000000.500001100", "100", "0", "Exit", "HLT")
-		STATE("1700000000.500001100", "100", "0", "Status", "hypervisor")
-		STATE("1700000000.500001100", "100", "1", "Status", "preempted_vm")
-		STATE("1700000000.500001100", "7", "0", "Status", "guest")
+		"[1700000000.500001000] kvmhost vmflow_state_7: { cpu_id = 0 }, { a0 = \"VMs\", "
+		"a1 = \"100\", a2 = \"Nested\", a3 = \"0x2000\", a4 = \"vCPUs\", a5 = \"0\", "
+		"a6 = \"Status\", value = \"guest\", duration = 10 }\n"
+		GEN5("1700000000.500001000", "Processes", "0x1000", "Status", "running", "100")
+		GEN5("1700000000.500001000", "vCPUs", "0", "Process", "0x1000", "600")
+		STATE("1700000000.500001000", "100", "0", "Status", "guest", "100")
+		"[1700000000.500001010] kvmhost vmflow_state_end_7: { cpu_id = 0 }, { a0 = \"VMs\", "
+		"a1 = \"100\", a2 = \"Nested\", a3 = \"0x2000\", a4 = \"vCPUs\", a5 = \"0\", "
+		"a6 = \"Status\" }\n"
+		STATE("1700000000.500001050", "100", "1", "Status", "guest", "50")
+		GEN5_END("1700000000.500001100", "Processes", "0x1000", "Status")
+		STATE("1700000000.500001100", "100", "0", "Exit", "HLT", "150")
+		STATE("1700000000.500001100", "100", "0", "Status", "hypervisor", "150")
+		STATE("1700000000.500001100", "100", "1", "Status", "preempted_vm", "300")
+		STATE("1700000000.500001100", "7", "0", "Status", "guest", "100")
 		END("1700000000.500001200", "7", "0", "Status")
 		END("1700000000.500001250", "100", "0", "Exit")
 		END("1700000000.500001250", "100", "0", "Status")
 		END("1700000000.500001400", "100", "1", "Status")
-		STATE("1700000000.500001400", "100", "0", "Status", "wait_timer")
+		STATE("1700000000.500001400", "100", "0", "Status", "wait_timer", "100")
 		END("1700000000.500001500", "100", "0", "Status")
-		STATE("1700000000.768436956", "100", "0", "Status", "guest")
+		GEN5_END("1700000000.500001600", "vCPUs", "0", "Process")
+		STATE("1700000000.768436956", "100", "0", "Status", "guest", "100")
 		END("1700000000.768437056", "100", "0", "Status"));
 	free(out);
 	vf_history_free(h);
@@ -191,12 +209,12 @@ static void test_tc_results_opens_beside_the_host_trace(void **state)
 	for (char *p = out; (p = strchr(p, '\n')) != NULL; p++) {
 		lines++;
 	}
-	assert_int_equal(lines, 15);
+	assert_int_equal(lines, 21); /* 20 results events + 1 host event */
 	/* the host event sits between the two results events around it */
-	assert_non_null(strstr(out, STATE("1700000000.500001050", "100", "1", "Status", "guest")
+	assert_non_null(strstr(out, STATE("1700000000.500001050", "100", "1", "Status", "guest", "50")
 				    "[1700000000.500001075] kvmhost kvm_x86_entry: { cpu_id = 0 }, "
 				    "{ vcpu_id = 0 }\n"
-				    STATE("1700000000.500001100", "100", "0", "Exit", "HLT")));
+				    GEN5_END("1700000000.500001100", "Processes", "0x1000", "Status")));
 	free(out);
 	vf_history_free(h);
 }
@@ -271,7 +289,7 @@ static void test_tc_results_microsecond_clock(void **state)
 	out = run_babeltrace("--clock-seconds --no-delta", dir, 0);
 	assert_string_equal(out,
 		"[100.250003000] kvmhost vmflow_vcpu_state: { cpu_id = 0 }, { vm_pid = 5, vcpu_id = 2, "
-		"attribute = \"Exit\", value = \"EPT_VIOLATION\" }\n"
+		"attribute = \"Exit\", value = \"EPT_VIOLATION\", duration = 5000 }\n"
 		"[100.250008000] kvmhost vmflow_vcpu_state_end: { cpu_id = 0 }, { vm_pid = 5, "
 		"vcpu_id = 2, attribute = \"Exit\" }\n");
 	free(out);

@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/run.sh - every vmflow benchmark in one run; each figure is a ratio to a
+# reference tool measured in the same run on the same input (hyperfine medians,
+# peak RSS from /usr/bin/time -v). Results are printed and written to a file.
+#
+#   bench/run.sh [--sizes "1M 10M 50M"] [--scaling-size 2M] [--runs 5] [--metric wall|cpu]
+#                [--vmflow PATH] [--work DIR] [--out FILE] [--no-install] [--keep]
+#
+# Figures (docs/performance.md explains them and the targets):
+#   A  synth write rate (events/s) vs babeltrace2 reading the same trace
+#   A2 the CTF and XML writers alone (bench/writer_rate.c), same reference
+#   B  analyze vs `babeltrace2 TRACE -c sink.utils.dummy` per trace size
+#   C  peak RSS of analyze per size (ratio to the smallest size)
+#   D  analyze cost per event with 1, 8 and 64 VMs at the same event count
+#   E  `vmflow stats` vs lttng-analyses' lttng-cputop / lttng-schedtop
+#   F  `vmflow tcxml run` events/s (skipped while not implemented)
+#   G  synth --format tcxml write rate (XML stub trace) vs the CTF writer
+# Timing belongs here, never in the unit tests.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIZES="1M"
+SCALING_SIZE="1M"
+RUNS=5
+METRIC=wall
+VMFLOW=${VMFLOW:-}
+WORK=${TMPDIR:-/tmp}/vmflow-bench
+OUT=""
+INSTALL=1
+KEEP=0
+
+usage() { sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sizes) SIZES=$2; shift 2;;
+    --scaling-size) SCALING_SIZE=$2; shift 2;;
+    --runs) RUNS=$2; shift 2;;
+    --metric) METRIC=$2; shift 2;;
+    --vmflow) VMFLOW=$2; shift 2;;
+    --work) WORK=$2; shift 2;;
+    --out) OUT=$2; shift 2;;
+    --no-install) INSTALL=0; shift;;
+    --keep) KEEP=1; shift;;
+    -h|--help) usage 0;;
+    *) echo "bench/run.sh: unknown option '$1'" >&2; usage 2 >&2;;
+  esac
+done
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+case "$METRIC" in wall|cpu) ;; *) die "--metric must be wall or cpu";; esac
+need() { command -v "$1" >/dev/null || die "$1 is missing ($2)"; }
+need hyperfine "apt-get install hyperfine"
+need babeltrace2 "apt-get install babeltrace2"
+need jq "apt-get install jq"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+if ! command -v lttng-cputop >/dev/null && [ "$INSTALL" = 1 ]; then
+  echo "installing python3-lttnganalyses (lttng-cputop, lttng-schedtop) ..." >&2
+  apt-get install -y python3-lttnganalyses >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && apt-get install -y python3-lttnganalyses >/dev/null 2>&1; } ||
+    echo "  could not install python3-lttnganalyses: figure E will be skipped" >&2
+fi
+
+# An optimised vmflow: build one beside the tree unless given.
+if [ -z "$VMFLOW" ]; then
+  B=$ROOT/build-bench
+  if [ ! -x "$B/vmflow" ] || [ -n "$(find "$ROOT/exporter" "$ROOT/synth" -newer "$B/vmflow" -name '*.[ch]' -print -quit)" ]; then
+    echo "building $B (RelWithDebInfo) ..." >&2
+    cmake -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    make -C "$B" -j"$(nproc)" vmflow >/dev/null
+  fi
+  VMFLOW=$B/vmflow
+fi
+[ -x "$VMFLOW" ] || die "$VMFLOW is not executable"
+if ldd "$VMFLOW" | grep -q libasan; then
+  echo "warning: $VMFLOW is a sanitizer build: timings will be meaningless" >&2
+fi
+
+mkdir -p "$WORK"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${OUT:-$WORK/results-$STAMP.txt}
+: > "$OUT"
+say() { printf '%s\n' "$*" | tee -a "$OUT"; }
+
+# "10M" -> 10000000
+count_of() {
+  local s=$1
+  case "$s" in
+    *K|*k) echo $(( ${s%?} * 1000 ));;
+    *M|*m) echo $(( ${s%?} * 1000000 ));;
+    *G|*g) echo $(( ${s%?} * 1000000000 ));;
+    *) echo "$s";;
+  esac
+}
+
+# Time (s) of a command: median_of NAME PREPARE CMD. --metric wall: the median wall time;
+# --metric cpu: the mean user + system time (hyperfine exports no CPU-time median), which
+# other jobs on a shared machine disturb much less (every program here is single-threaded).
+median_of() {
+  local name=$1 prepare=$2 cmd=$3 json="$WORK/hf-$1.json"
+  hyperfine --style none --runs "$RUNS" --warmup 1 ${prepare:+--prepare "$prepare"} \
+    --export-json "$json" "$cmd" >"$WORK/hf-$name.log" 2>&1 ||
+    die "hyperfine failed for $name: $(tail -3 "$WORK/hf-$name.log")"
+  if [ "$METRIC" = cpu ]; then
+    jq -r '.results[0].user + .results[0].system' "$json"
+  else
+    jq -r '.results[0].median' "$json"
+  fi
+}
+
+# Peak RSS (kB) of a command, as /usr/bin/time -v reports it (file-backed pages included)
+rss_of() {
+  /usr/bin/time -v "$@" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p' | tail -1
+}
+
+# Peak anonymous RSS (kB) of a command, sampled every 5 ms from /proc/PID/status
+# (RssAnon: the heap and stacks, without the trace files libbabeltrace2 maps)
+anon_of() {
+  local pid max=0 a
+  "$@" >/dev/null 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    a=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+    if [ -n "$a" ] && [ "$a" -gt "$max" ]; then max=$a; fi
+    sleep 0.005
+  done
+  wait "$pid" || true
+  echo "$max"
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# x / y with 2 decimals (awk: no 64-bit integers involved)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.2f", n / t / 1e6 }'; } # M events/s
+ns_per() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", t * 1e9 / n }'; }
+
+synth_count() { sed -n 's/^vmflow synth: wrote \([0-9]*\) events.*/\1/p' | head -1; }
+
+# make_scenario SCENARIO TARGET_EVENTS OUT.yaml: the scenario with the duration that
+# gives about TARGET events (calibrated on 1 simulated second).
+make_scenario() {
+  local scn=$1 target=$2 out=$3 n ms
+  sed 's/^duration:.*/duration: 1s/' "$scn" > "$WORK/cal.yaml"
+  rm -rf "$WORK/cal"
+  n=$("$VMFLOW" synth "$WORK/cal.yaml" -o "$WORK/cal" | synth_count)
+  rm -rf "$WORK/cal"
+  ms=$(awk -v t="$target" -v n="$n" 'BEGIN { m = int(t * 1000 / n + 0.5); print (m < 1 ? 1 : m) }')
+  sed "s/^duration:.*/duration: ${ms}ms/" "$scn" > "$out"
+}
+
+# trace_for NAME SCENARIO SIZE: synthesizes WORK/NAME/kernel (lttng session layout, as
+# lttng-analyses wants), once; prints its event count.
+trace_for() {
+  local name=$1 scn=$2 size=$3 dir="$WORK/$1"
+  if [ ! -s "$dir/count" ]; then
+    rm -rf "$dir"; mkdir -p "$dir"
+    make_scenario "$scn" "$(count_of "$size")" "$dir/scenario.yaml"
+    "$VMFLOW" synth "$dir/scenario.yaml" -o "$dir/kernel" | synth_count > "$dir/count"
+  fi
+  cat "$dir/count"
+}
+
+cleanup() { [ "$KEEP" = 1 ] || rm -rf "$WORK"/t-* "$WORK"/out-* "$WORK"/scale-* "$WORK"/xml-*; }
+trap cleanup EXIT
+
+say "# vmflow benchmarks, $STAMP"
+say "machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+say "vmflow: $VMFLOW ($("$VMFLOW" --version 2>/dev/null | head -1)); $(babeltrace2 --version | head -1); $(hyperfine --version)"
+if [ "$METRIC" = cpu ]; then what="mean user+system CPU time"; else what="median wall time"; fi
+say "hyperfine: $RUNS runs + 1 warm-up, $what; traces in the page cache; sizes: $SIZES; scaling: $SCALING_SIZE"
+say ""
+
+BUSY=$ROOT/bench/scenarios/busy.yaml
+first_size=${SIZES%% *}
+declare -A N T_BT T_AN RSS_AN RSS_BT ANON_AN ANON_BT
+
+# ---- A, B, C: per size ----
+say "## A. synth write rate vs babeltrace2 read (busy.yaml)"
+say "$(printf '%-6s %12s %10s %12s %12s %8s' size events synth_s 'synth_Mev/s' 'bt2_Mev/s' ratio)"
+for size in $SIZES; do
+  name=t-$size
+  N[$size]=$(trace_for "$name" "$BUSY" "$size")
+  t_synth=$(median_of "synth-$size" "rm -rf $WORK/$name/synth-out" \
+    "$VMFLOW synth $WORK/$name/scenario.yaml -o $WORK/$name/synth-out")
+  rm -rf "$WORK/$name/synth-out"
+  T_BT[$size]=$(median_of "bt2-$size" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy")
+  say "$(printf '%-6s %12s %10.3f %12s %12s %7sx' "$size" "${N[$size]}" "$t_synth" \
+    "$(per_s "${N[$size]}" "$t_synth")" "$(per_s "${N[$size]}" "${T_BT[$size]}")" \
+    "$(ratio "${T_BT[$size]}" "$t_synth")")"
+done
+say "(target: >= 15 M events/s, >= 5x babeltrace2's read rate; synth time includes the simulation)"
+say ""
+
+# ---- A2: the writers alone ----
+say "## A2. the writers alone (no simulation): the $first_size trace's events, in memory, written again"
+LIB=$(dirname "$VMFLOW")/libvmflow_core.a
+if [ -f "$LIB" ] && cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/exporter/include" -I"$ROOT/exporter" -I"$ROOT" \
+     "$ROOT/bench/writer_rate.c" "$LIB" $(pkg-config --libs babeltrace2 libxml-2.0 yaml-0.1) -lm \
+     -o "$WORK/writer_rate" 2>"$WORK/writer_rate.log"; then
+  mkdir -p "$WORK/xml-wr"
+  "$WORK/writer_rate" "$WORK/t-$first_size/kernel" "$WORK/xml-wr" "$RUNS" > "$WORK/writer_rate.out"
+  while read -r w n t; do
+    say "$(printf '%-6s %10s events in %.3f s: %6s M events/s, %6sx babeltrace2 read rate' "$w" "$n" "$t" \
+      "$(per_s "$n" "$t")" "$(ratio "${T_BT[$first_size]}" "$t")")"
+  done < "$WORK/writer_rate.out"
+  rm -rf "$WORK/xml-wr"
+  say "(best of $RUNS; the ctf line is the synth target's writer: >= 15 M events/s)"
+else
+  say "skipped: no $LIB to link bench/writer_rate.c with (give --vmflow from a CMake build folder)"
+fi
+say ""
+
+say "## B. vmflow analyze vs babeltrace2 -c sink.utils.dummy (same trace)"
+say "$(printf '%-6s %12s %10s %10s %12s %12s %8s' size events bt2_s analyze_s 'bt2_Mev/s' 'an_Mev/s' speed)"
+for size in $SIZES; do
+  name=t-$size
+  T_AN[$size]=$(median_of "analyze-$size" "rm -rf $WORK/out-$size" \
+    "$VMFLOW analyze $WORK/$name/kernel -o $WORK/out-$size")
+  say "$(printf '%-6s %12s %10.3f %10.3f %12s %12s %7sx' "$size" "${N[$size]}" "${T_BT[$size]}" \
+    "${T_AN[$size]}" "$(per_s "${N[$size]}" "${T_BT[$size]}")" "$(per_s "${N[$size]}" "${T_AN[$size]}")" \
+    "$(ratio "${T_BT[$size]}" "${T_AN[$size]}")")"
+done
+say "(speed = babeltrace2 time / analyze time; target >= 0.75x)"
+say ""
+
+say "## C. peak memory of vmflow analyze (babeltrace2 for reference), MiB"
+say "max_rss: /usr/bin/time -v (counts the trace pages babeltrace2 mmaps); anon: peak RssAnon (heap, stacks)"
+say "$(printf '%-6s %10s %11s %8s %11s %8s %10s %10s' size events an_max_rss an_anon bt2_max_rss bt2_anon 'rss_vs_1st' 'anon_vs_1st')"
+for size in $SIZES; do
+  name=t-$size
+  rm -rf "$WORK/out-$size"
+  RSS_AN[$size]=$(rss_of "$VMFLOW" analyze "$WORK/$name/kernel" -o "$WORK/out-$size")
+  rm -rf "$WORK/out-$size"
+  ANON_AN[$size]=$(anon_of "$VMFLOW" analyze "$WORK/$name/kernel" -o "$WORK/out-$size")
+  RSS_BT[$size]=$(rss_of babeltrace2 "$WORK/$name/kernel" -c sink.utils.dummy)
+  ANON_BT[$size]=$(anon_of babeltrace2 "$WORK/$name/kernel" -c sink.utils.dummy)
+  say "$(printf '%-6s %10s %11s %8s %11s %8s %9sx %9sx' "$size" "${N[$size]}" \
+    "$(mib "${RSS_AN[$size]}")" "$(mib "${ANON_AN[$size]}")" "$(mib "${RSS_BT[$size]}")" \
+    "$(mib "${ANON_BT[$size]}")" "$(ratio "${RSS_AN[$size]}" "${RSS_AN[$first_size]}")" \
+    "$(ratio "${ANON_AN[$size]}" "${ANON_AN[$first_size]}")")"
+done
+say "(target: the largest size within 1.2x of the smallest)"
+say ""
+
+# ---- D: scaling with the entity count ----
+say "## D. scaling: analyze cost per event with 1, 8 and 64 VMs (16 vCPUs / 64 vCPUs, ~$SCALING_SIZE events)"
+say "$(printf '%-8s %10s %10s %12s %12s %12s' scenario events vCPUs 'an_ns/ev' 'bt2_ns/ev' 'an_vs_1vm')"
+base=""
+for v in 1 8 64; do
+  name=scale-$v
+  n=$(trace_for "$name" "$ROOT/bench/scenarios/vms-$v.yaml" "$SCALING_SIZE")
+  t_an=$(median_of "scale-an-$v" "rm -rf $WORK/out-scale" "$VMFLOW analyze $WORK/$name/kernel -o $WORK/out-scale")
+  t_bt=$(median_of "scale-bt-$v" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy")
+  ns=$(ns_per "$n" "$t_an")
+  base=${base:-$ns}
+  vcpus=$(grep -o 'vcpus: [0-9]*' "$WORK/$name/scenario.yaml" | awk '{ s += $2 } END { print s }')
+  say "$(printf '%-8s %10s %10s %12s %12s %11sx' "vms-$v" "$n" "$vcpus" "$ns" "$(ns_per "$n" "$t_bt")" "$(ratio "$ns" "$base")")"
+done
+say "(target: cost per event flat, within 1.2x of 1 VM)"
+say ""
+
+# ---- E: vmflow stats vs lttng-analyses ----
+say "## E. vmflow stats vs lttng-analyses on the $first_size trace"
+trace=$WORK/t-$first_size
+stats_out=$("$VMFLOW" stats "$trace/kernel" 2>&1 || true)
+if printf '%s' "$stats_out" | grep -q "not implemented yet"; then
+  say "skipped: vmflow stats is not implemented yet"
+elif ! command -v lttng-cputop >/dev/null; then
+  say "skipped: lttng-cputop is not installed (Debian python3-lttnganalyses)"
+else
+  t_stats=$(median_of "stats" "" "$VMFLOW stats $trace/kernel")
+  t_cpu=$(median_of "cputop" "" "lttng-cputop --skip-validation $trace")
+  t_sched=$(median_of "schedtop" "" "lttng-schedtop --skip-validation $trace")
+  say "$(printf '%-26s %10s %12s %10s' tool seconds 'M events/s' 'vmflow_x')"
+  say "$(printf '%-26s %10.3f %12s %10s' 'vmflow stats' "$t_stats" "$(per_s "${N[$first_size]}" "$t_stats")" 1.00x)"
+  say "$(printf '%-26s %10.3f %12s %9sx' 'lttng-cputop' "$t_cpu" "$(per_s "${N[$first_size]}" "$t_cpu")" "$(ratio "$t_cpu" "$t_stats")")"
+  say "$(printf '%-26s %10.3f %12s %9sx' 'lttng-schedtop' "$t_sched" "$(per_s "${N[$first_size]}" "$t_sched")" "$(ratio "$t_sched" "$t_stats")")"
+  say "(vmflow_x = that tool's time / vmflow stats' time: how many times faster vmflow is)"
+fi
+say ""
+
+# ---- F: tcxml run ----
+say "## F. vmflow tcxml run"
+XML_ANALYSIS=${VMFLOW_BENCH_XML:-}
+tcxml_help=$("$VMFLOW" tcxml --help 2>&1 || true)
+if printf '%s' "$tcxml_help" | grep -q "not implemented yet"; then
+  say "skipped: vmflow tcxml is not implemented yet"
+else
+  XML_ANALYSIS=${XML_ANALYSIS:-$ROOT/../shared/tracecompass-conformance/validation/valid/kvm_exits.xml}
+  if [ -f "$XML_ANALYSIS" ] && "$VMFLOW" tcxml run "$XML_ANALYSIS" "$trace/kernel" -o "$WORK/xml-out" >/dev/null 2>&1; then
+    t_x=$(median_of "tcxml" "rm -rf $WORK/xml-out" "$VMFLOW tcxml run $XML_ANALYSIS $trace/kernel -o $WORK/xml-out")
+    say "$(printf 'kvm_exits.xml on %s events: %.3f s, %s M events/s, %sx babeltrace2 read speed' \
+      "${N[$first_size]}" "$t_x" "$(per_s "${N[$first_size]}" "$t_x")" "$(ratio "${T_BT[$first_size]}" "$t_x")")"
+  else
+    say "skipped: \`vmflow tcxml run ANALYSIS.xml TRACE -o OUT\` did not run (see \`vmflow tcxml --help\`)"
+  fi
+fi
+say ""
+
+# ---- G: the XML stub-trace writer ----
+say "## G. synth --format tcxml (Trace Compass XML stub trace) vs the CTF writer, $first_size events"
+t_ctf=$(median_of "synth-ctf-g" "rm -rf $WORK/xml-ctf" "$VMFLOW synth $trace/scenario.yaml -o $WORK/xml-ctf")
+t_xml=$(median_of "synth-xml-g" "rm -f $WORK/xml-host.xml" "$VMFLOW synth $trace/scenario.yaml -o $WORK/xml-host.xml --format tcxml")
+xml_mib=$(du -m "$WORK/xml-host.xml" | cut -f1)
+ctf_mib=$(du -m -s "$WORK/xml-ctf" | cut -f1)
+say "$(printf 'ctf: %.3f s (%s M events/s, %s MiB); tcxml: %.3f s (%s M events/s, %s MiB); tcxml/ctf time %sx' \
+  "$t_ctf" "$(per_s "${N[$first_size]}" "$t_ctf")" "$ctf_mib" "$t_xml" "$(per_s "${N[$first_size]}" "$t_xml")" "$xml_mib" "$(ratio "$t_xml" "$t_ctf")")"
+say ""
+say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "results written to $OUT"

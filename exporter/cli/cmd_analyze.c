@@ -157,7 +157,7 @@ static enum vf_status analyze(const char *trace, const char *out,
 			      struct vf_error *err)
 {
 	struct run r;
-	struct vf_reader_callbacks cbs;
+	struct vf_reader_callbacks cbs = {0};
 	struct vf_atomic_dir dir;
 	enum vf_status st;
 	int dir_open = 0;

@@ -110,11 +110,7 @@ bad=$(awk '$3 == "kvm_x86_exit" { r[$4] = $0 ~ /exit_reason=128 / } $3 == "kvm_x
 expect_eq "$bad" "" "nested-svm: kvm_x86_nested_vmrun follows each VMRUN exit"
 expect_eq "$(grep -c ' kvm_x86_nested_vmrun ' "$TAB")" "$(grep -c ' kvm_x86_exit .*exit_reason=128 ' "$TAB")" "nested-svm: one nested_vmrun per VMRUN exit"
 expect_eq "$(truth_consistent "$TRUTH" $END_NS_500MS)" ok "nested-svm: truth intervals sorted, disjoint, gap-free to the end"
-# The analysis' reading of nested kvm_x86_cr captures is being aligned with docs/states.md
-# (CR3 writes in nested mode are L2's); pin the vCPU lines it already agrees on.
-for p in VMs/1000/vCPUs/0/Status VMs/1000/vCPUs/1/Status VMs/1000/vCPUs/0/Exit VMs/1000/vCPUs/1/Exit; do
-  compare_min nested-svm 99.9 "$p"
-done
-compare_min nested-svm 55
+# Measured 99.992 % (waits still open at the end of the trace).
+compare_min nested-svm 99.9
 
 finish

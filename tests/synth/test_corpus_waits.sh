@@ -108,8 +108,8 @@ expect_eq "$(truth_consistent "$TRUTH" $END_NS_500MS)" ok "apicv: truth interval
 for v in wait_timer wait_task wait_disk; do
   [ "$(truth_time "$TRUTH" $v)" -gt 10000000 ] && ok "apicv: the truth knows $v" || not_ok "apicv: the truth knows $v"
 done
-# Measured blind spot: without injections the analysis cannot class the waits (pinned so a
-# better analysis shows up as a change; lower the pin only with a reason).
-compare_min apicv 60
+# Without injections the analysis classes waits by kvm_x86_apic_accept_irq (docs/analyses.md):
+# measured 99.934 %, the rest are waits still open at the end of the trace.
+compare_min apicv 99.9
 
 finish

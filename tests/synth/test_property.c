@@ -16,6 +16,8 @@
  *     as synth reported, each CPU's events in time order;
  *  3. vmflow's reader (vf_ctf_read) delivers the same count, globally and per
  *     CPU in time order;
+ *  5. (checked before 4) `--format tcxml` of the same scenario is valid
+ *     against TmfXmlDevelopmentTrace.xsd (xmllint) and has as many events;
  *  4. `vmflow analyze` + `vmflow compare` agree with the ground truth on the
  *     vCPU Status paths for at least 99.9 % of the truth's time, a halt still
  *     open at the end of the trace counting as wait_unknown (the blind spot
@@ -426,6 +428,26 @@ static uint64_t check_reader(const char *trace)
 	return o.n;
 }
 
+/* ---- 5. the same scenario as a Trace Compass XML stub trace ---- */
+
+static void check_tcxml(const char *scn, const char *trace, unsigned long long reported)
+{
+	char cmd[4096], out[4096];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' synth '%s' -o '%s.xml' --format tcxml >/dev/null 2>&1 || exit 10; "
+		 "xmllint --noout --schema '%s/exporter/tcxml/xsd/TmfXmlDevelopmentTrace.xsd' "
+		 "'%s.xml' 2>&1 | grep -v ' validates$' && exit 11; "
+		 "grep -c '^<event ' '%s.xml'; rm -f '%s.xml'",
+		 VMFLOW_BIN, scn, trace, VMFLOW_SOURCE_DIR, trace, trace, trace);
+	rc = vf_test_run(cmd, out, sizeof(out));
+	if (rc != 0 || strtoull(out, NULL, 10) != reported) {
+		fail_msg("scenario %s: --format tcxml: exit %d, %s (synth reported %llu events)", scn,
+			 rc, out, reported);
+	}
+}
+
 /* ---- 4. the analysis against the truth ---- */
 
 /* True for a states.tsv line of a vCPU Status path ("VMs/<d>/vCPUs/<d>/Status\t"). */
@@ -577,6 +599,7 @@ static void test_random_scenarios(void **state)
 			fail_msg("scenario %s: synth reported %llu events, vf_ctf_read read %" PRIu64,
 				 scn, reported, n_reader);
 		}
+		check_tcxml(scn, trace, reported);
 
 		if (!si.contexts) {
 			total_events += reported;

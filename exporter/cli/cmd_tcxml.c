@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
 	"Usage: vmflow tcxml validate FILE.xml [--schema-only] [--extension EXT.xsd] [--xsd-dir DIR]\n"
-	"       vmflow tcxml run ANALYSIS.xml TRACE [--id ID] [-o OUT] [--allow-script]\n"
+	"       vmflow tcxml run ANALYSIS.xml TRACE [--id ID] [-o OUT] [--host-id ID] [--allow-script]\n"
 	"       vmflow tcxml view VIEWS.xml TRACE --view ID [--analysis FILE.xml]... [--part P]\n"
 	"                         [--samples N] [-o FILE] [--allow-script]\n\n"
 	"Run Trace Compass data-driven XML analyses without Trace Compass.\n\n"
@@ -32,6 +32,8 @@ static const char usage_text[] =
 	"             or an xyView (tree = name,parent; data = name:y1,y2,... over --samples N\n"
 	"             times spread over the trace, default one per ns up to 1000); the analyses\n"
 	"             it reads come from VIEWS.xml and the --analysis files\n\n"
+	"  --host-id ID     run: the host id (`hostID` field); default: the CTF `hostname`\n"
+	"                   environment entry, or the stub trace's file name\n"
 	"  --allow-script   compile `script` state values as null (with a warning) instead of\n"
 	"                   refusing the file (vmflow has no JavaScript engine)\n"
 	"  --schema-only    validate: only the schema check Trace Compass does on import\n"
@@ -55,6 +57,7 @@ struct opts {
 	const char *xsd_dir;
 	const char *extension;
 	const char *part;
+	const char *host_id;
 	unsigned samples;
 	const char *extra[8];
 	int extra_count;
@@ -72,7 +75,7 @@ static int parse(const char *verb, int argc, char **argv, struct opts *o)
 		{"allow-script", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
 		{"extension", required_argument, NULL, 'e'}, {"schema-only", no_argument, NULL, 'S'},
 		{"part", required_argument, NULL, 'p'},      {"samples", required_argument, NULL, 'n'},
-		{"analysis", required_argument, NULL, 'a'},
+		{"analysis", required_argument, NULL, 'a'}, {"host-id", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0}};
 	int c;
 
@@ -88,6 +91,7 @@ static int parse(const char *verb, int argc, char **argv, struct opts *o)
 		case 'e': o->extension = optarg; break;
 		case 'S': o->schema_only = true; break;
 		case 'p': o->part = optarg; break;
+		case 'H': o->host_id = optarg; break;
 		case 'n': {
 			unsigned long long n;
 
@@ -146,6 +150,19 @@ static int cmd_validate(int argc, char **argv)
 		return vf_cli_report(&err);
 	}
 	print_diags(f);
+	for (i = 0; i < f->view_count; i++) {
+		size_t j;
+
+		for (j = 0; j < f->views[i].analysis_count; j++) {
+			if (!vf_tcx_find(f, f->views[i].analyses[j])) {
+				fprintf(stderr,
+				        "vmflow: warning: %s:%d: view '%s' reads analysis '%s', which is not "
+				        "in this file (give its file to `vmflow tcxml view` with --analysis; "
+				        "a Java analysis cannot be run by vmflow)\n",
+				        f->path, f->views[i].line, f->views[i].id, f->views[i].analyses[j]);
+			}
+		}
+	}
 	if (f->error_count) {
 		rc = 1;
 	} else {
@@ -221,7 +238,7 @@ static int cmd_run(int argc, char **argv)
 		vf_tcx_file_free(f);
 		return 1;
 	}
-	r = vf_tcx_run_trace(f, o.id, o.args[1], &err);
+	r = vf_tcx_run_trace_host(f, o.id, o.args[1], o.host_id, &err);
 	if (!r) {
 		vf_tcx_file_free(f);
 		return vf_cli_report(&err);

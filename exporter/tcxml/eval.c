@@ -754,7 +754,7 @@ enum vf_status vf_tcx_run_event(struct vf_tcx_run *r, const struct vf_generic_ev
 	if (r->events == 0) {
 		r->ss.start = g->ts;
 		/* Trace Compass's host id of a CTF trace is its `hostname` environment entry */
-		if (!r->is_stub && r->info && r->info->hostname[0]) {
+		if (!r->is_stub && !r->fixed_host && r->info && r->info->hostname[0]) {
 			r->host_id = vf_tcss_intern(&r->ss, r->info->hostname);
 		}
 	}
@@ -838,6 +838,13 @@ static bool ends_with_xml(const char *s)
 struct vf_tcx_run *vf_tcx_run_trace(const struct vf_tcx_file *f, const char *id,
                                     const char *trace, struct vf_error *err)
 {
+	return vf_tcx_run_trace_host(f, id, trace, NULL, err);
+}
+
+struct vf_tcx_run *vf_tcx_run_trace_host(const struct vf_tcx_file *f, const char *id,
+                                         const char *trace, const char *host_id,
+                                         struct vf_error *err)
+{
 	const struct vf_tcx_analysis *a = NULL;
 	struct vf_reader_callbacks cbs;
 	struct vf_trace_info info;
@@ -887,6 +894,10 @@ struct vf_tcx_run *vf_tcx_run_trace(const struct vf_tcx_file *f, const char *id,
 		return NULL;
 	}
 	r->is_stub = ends_with_xml(trace);
+	r->fixed_host = host_id != NULL;
+	if (host_id) {
+		r->host_id = vf_tcss_intern(&r->ss, host_id);
+	}
 	if (!vf_tcx_applies_to(a, r->is_stub)) {
 		VF_LOGW("%s:%d: analysis '%s' lists trace types (head/traceType) that do not include "
 		        "%s: Trace Compass would not offer it for %s (vmflow runs it anyway)",

@@ -824,6 +824,10 @@ static bool compile_change(struct ctx *c, xmlNodePtr n, struct vf_tcx_change *ch
 		if (ft) {
 			ch->has_future = true;
 			ok = compile_value(c, ft, &ch->future) && ok;
+			if (ch->value.update) {
+				WARN(c, ft, "update=\"true\" is applied at the event time: futureTime is "
+				            "ignored for it");
+			}
 		}
 	}
 	return ok;
@@ -1611,6 +1615,46 @@ static void compile_fsm(struct ctx *c, xmlNodePtr n, struct vf_tcx_fsm *fsm)
 	}
 }
 
+static bool state_exists(const struct vf_tcx_analysis *a, const char *id)
+{
+	size_t i, k;
+
+	for (i = 0; i < a->fsm_count; i++) {
+		for (k = 0; k < a->fsms[i].state_count; k++) {
+			if (strcmp(a->fsms[i].states[k].id, id) == 0) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void check_cond_since(struct ctx *c, const struct vf_tcx_cond *k, xmlNodePtr ph)
+{
+	size_t i;
+
+	if (k->kind == VF_TCX_C_ELAPSED && k->since && !state_exists(c->a, k->since)) {
+		diag(c->f, true, NULL, "%s", "");
+		c->f->diags[c->f->diag_count - 1].line = k->line;
+		snprintf(c->f->diags[c->f->diag_count - 1].msg, sizeof(c->f->diags[0].msg),
+		         "elapsedTime since=\"%s\": no fsm of this pattern has that state (the "
+		         "condition could never be true)",
+		         k->since);
+	}
+	for (i = 0; i < k->kid_count; i++) {
+		check_cond_since(c, &k->kids[i], ph);
+	}
+}
+
+static void check_since(struct ctx *c, xmlNodePtr ph)
+{
+	size_t i;
+
+	for (i = 0; i < c->a->test_count; i++) {
+		check_cond_since(c, &c->a->tests[i].cond, ph);
+	}
+}
+
 static void compile_pattern(struct vf_tcx_file *f, xmlNodePtr n)
 {
 	struct ctx c = {.f = f, .pattern = true};
@@ -1687,6 +1731,7 @@ static void compile_pattern(struct vf_tcx_file *f, xmlNodePtr n)
 			compile_fsm(&c, ch, &a->fsms[a->fsm_count++]);
 		}
 	}
+	check_since(&c, ph);
 	initial = get_attr(ph, "initial");
 	if (initial) {
 		char *tok, *save = NULL;

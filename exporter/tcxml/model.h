@@ -444,6 +444,10 @@ uint64_t vf_tcx_run_event_count(const struct vf_tcx_run *r);
  */
 struct vf_tcx_run *vf_tcx_run_trace(const struct vf_tcx_file *f, const char *id,
                                     const char *trace, struct vf_error *err);
+/* Same, with the host id given (NULL: Trace Compass's default, see docs/tcxml.md). */
+struct vf_tcx_run *vf_tcx_run_trace_host(const struct vf_tcx_file *f, const char *id,
+                                         const char *trace, const char *host_id,
+                                         struct vf_error *err);
 
 /* Writes segments.tsv: start, end, duration, name, content (sorted by start, end). */
 enum vf_status vf_tcx_write_segments(struct vf_tcx_run *r, FILE *fp, struct vf_error *err);

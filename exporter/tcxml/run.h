@@ -49,6 +49,7 @@ struct vf_tcx_run {
 	const char *host_id; /* interned */
 	const char *trace_name; /* interned: the "Trace" aspect */
 	bool is_stub;
+	bool fixed_host; /* host_id given by the user */
 	const struct vf_trace_info *info; /* borrowed while a trace is read, else NULL */
 	uint64_t events;
 	int64_t last_ts;

@@ -48,6 +48,9 @@ out=$("$V" tcxml run "$D/special_fields.xml" "$T/ctf" | awk -F'\t' 'NR > 1 && $4
 out=$("$V" tcxml run "$D/special_fields.xml" "$T/ctf" | awk -F'\t' '($1 == "host" || $1 == "trace" || $1 == "type") && $4 != "null" {print $1 "=" $5}' | sort -u | tr '\n' ' ')
 [ "$out" = "host=vmflow-host trace=ctf type=kvm_exit " ] && ok "hostID / Trace / Event type" || fail "special values: $out"
 
+out=$("$V" tcxml run "$D/special_fields.xml" "$T/ctf" --host-id other | awk -F'\t' '$1 == "host" && $4 != "null" {print $5}' | sort -u)
+[ "$out" = "other" ] && ok "--host-id" || fail "--host-id: $out"
+
 # 3. kvm_exits.xml on the Trace Compass VM stub traces (exit_reason long in one, int in the other)
 for t in OneQemuKvm QemuContainer; do
 	out=$("$V" tcxml run "$KVM" "$P/$t/host.xml" | grep -v '^path')

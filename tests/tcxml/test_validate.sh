@@ -70,6 +70,16 @@ for l in "11: location 'nowhere' is not defined" "16: int stateValue: '\\\$MISSI
 	"38: test 'notest' is not defined in this pattern" "38: action 'noaction' is not defined in this pattern"; do
 	grep -q "semantic_errors.xml:$l" <<<"$out" || fail "missing '$l' in: $out"
 done
+# warnings: valid for Trace Compass, but not doing what they seem to
+out=$("$V" tcxml validate "$D/semantic_warnings.xml" 2>&1)
+[ $? = 0 ] || fail "semantic_warnings.xml must validate: $out"
+for l in "9: update=\"true\" is applied at the event time: futureTime is ignored" \
+	"15: elapsedTime since=\"nosuchstate\": no fsm of this pattern has that state" \
+	"16: fsmScheduleAction does nothing in Trace Compass"; do
+	grep -q "warning: .*semantic_warnings.xml:$l" <<<"$out" || fail "missing warning '$l' in: $out"
+done
+expect 0 "warning: .*test_data_provider_simple.xml:15: view 'xml.core.tests.simple.pattern.timegraph' reads analysis 'xml.core.tests.simple.pattern', which is not in this file" \
+	"$V" tcxml validate "$VMFLOW_SHARED_DIR/tracecompass-conformance/analyses/test_data_provider_simple.xml"
 # run refuses a file with compile errors; and a script value unless --allow-script
 expect 1 "semantic_errors.xml:11: location 'nowhere'" "$V" tcxml run "$D/semantic_errors.xml" "$VMFLOW_SHARED_DIR/tracecompass-conformance/traces/testTrace1.xml"
 expect 1 "test_state_values.xml:81: script stateValue is not supported: vmflow does not run JavaScript" "$V" tcxml run "$C/valid/test_state_values.xml" "$VMFLOW_SHARED_DIR/tracecompass-conformance/traces/testTrace4.xml"

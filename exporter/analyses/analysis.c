@@ -35,8 +35,10 @@ static const struct vf_analysis_module *const modules[] = {
 	&vf_wakers_module,
 };
 #define MODULE_COUNT (sizeof(modules) / sizeof(modules[0]))
+#define VCPU_STATE_INDEX 0
 #define EXITS_INDEX 1
 #define PROCESS_INDEX 2
+#define FEATURES_INDEX 3
 #define WAKERS_INDEX 4
 
 struct dispatch_row {
@@ -512,13 +514,36 @@ const struct vf_exit_stats *vf_analysis_borrow_process_exit_stats(const struct v
 enum vf_status vf_analysis_write_wakers(const struct vf_analysis *a, FILE *fp,
 					struct vf_error *err)
 {
-	return vf_wakers_tsv_write(fp, a->selves[WAKERS_INDEX], err);
+	enum vf_status st;
+
+	fputs(VF_WAKERS_TSV_HEADER "\n", fp);
+	st = vf_wakers_tsv_write(fp, a->selves[WAKERS_INDEX], err);
+	if (st == VF_OK) {
+		st = vf_vcpu_state_write_wait_wakers(a->selves[VCPU_STATE_INDEX], fp, err);
+	}
+	return st;
 }
 
 enum vf_status vf_analysis_write_critical_path(const struct vf_analysis *a, uint64_t cr3,
 					       FILE *fp, struct vf_error *err)
 {
-	return vf_critical_path_tsv_write(fp, a->ctx.history, a->selves[WAKERS_INDEX], cr3, err);
+	return vf_critical_path_tsv_write(
+		fp, a->ctx.history, vf_vcpu_state_borrow_wait_sources(a->selves[VCPU_STATE_INDEX]),
+		cr3, err);
+}
+
+bool vf_analysis_get_process_injections(const struct vf_analysis *a, int32_t pid, uint64_t cr3,
+					uint64_t out[5])
+{
+	struct vf_injection_counts c;
+	bool found = vf_features_get_process_injections(a->selves[FEATURES_INDEX], pid, cr3, &c);
+
+	out[0] = c.timer;
+	out[1] = c.ipi;
+	out[2] = c.disk;
+	out[3] = c.net;
+	out[4] = c.other;
+	return found;
 }
 
 size_t vf_analysis_vm_count(const struct vf_analysis *a)

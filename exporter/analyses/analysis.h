@@ -122,6 +122,13 @@ enum vf_status vf_analysis_write_wakers(const struct vf_analysis *a, FILE *fp,
 enum vf_status vf_analysis_write_critical_path(const struct vf_analysis *a, uint64_t cr3,
 					       FILE *fp, struct vf_error *err);
 
+/*
+ * kvm_x86_inj_virq while guest process cr3 of VM pid was loaded, per class:
+ * out[0] timer, [1] IPI, [2] disk, [3] network, [4] other. False (zeros) if none.
+ */
+bool vf_analysis_get_process_injections(const struct vf_analysis *a, int32_t pid, uint64_t cr3,
+					uint64_t out[5]);
+
 /* VMs found (sorted by pid) and their vCPUs (sorted by vcpu_id). 0 VMs = no VM activity. */
 size_t vf_analysis_vm_count(const struct vf_analysis *a);
 bool vf_analysis_get_vm(const struct vf_analysis *a, size_t vm_index,

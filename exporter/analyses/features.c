@@ -27,10 +27,20 @@ struct ft_vcpu {
 	struct vf_injection_counts inj;
 };
 
+/* Injections while a guest process was loaded (the process the interrupt went to). */
+struct ft_process {
+	int32_t pid;
+	uint64_t cr3;
+	struct vf_injection_counts inj;
+};
+
 struct features {
 	struct vf_analysis_ctx *ctx; /* borrowed */
 	struct ft_vcpu **vcpus;      /* owned */
 	size_t count, cap;
+	struct vf_u64map proc_index; /* hash(pid, cr3) -> index + 1 into procs (probed) */
+	struct ft_process *procs;    /* owned */
+	size_t proc_count, proc_cap;
 };
 
 static enum vf_status nomem(struct vf_error *err)
@@ -48,6 +58,7 @@ static void *ft_create(struct vf_analysis_ctx *ctx, struct vf_error *err)
 		return NULL;
 	}
 	f->ctx = ctx;
+	vf_u64map_init(&f->proc_index);
 	return f;
 }
 
@@ -64,6 +75,8 @@ static void ft_destroy(void *self)
 		free(f->vcpus[i]);
 	}
 	free(f->vcpus);
+	vf_u64map_fini(&f->proc_index);
+	free(f->procs);
 	free(f);
 }
 
@@ -97,33 +110,109 @@ static enum vf_status ft_vcpu_bound(void *self, struct vf_vcpu *v,
 	return VF_OK;
 }
 
+static uint64_t process_key(int32_t pid, uint64_t cr3)
+{
+	return vf_u64map_key2((uint32_t)pid, (uint32_t)(cr3 >> 12)) ^ (cr3 * 0x9e3779b97f4a7c15ULL);
+}
+
+/* The row of (pid, cr3); *key is left at the free probe position when absent. */
+static struct ft_process *find_process(const struct features *f, int32_t pid, uint64_t cr3,
+				       uint64_t *key)
+{
+	void *found;
+
+	*key = process_key(pid, cr3);
+	while ((found = vf_u64map_get(&f->proc_index, *key)) != NULL) {
+		struct ft_process *p = &f->procs[(uintptr_t)found - 1];
+
+		if (p->pid == pid && p->cr3 == cr3) {
+			return p;
+		}
+		*key = *key * 0x5851f42d4c957f2dULL + 1442695040888963407ULL;
+	}
+	return NULL;
+}
+
+static struct ft_process *get_process(struct features *f, int32_t pid, uint64_t cr3)
+{
+	uint64_t key;
+	struct ft_process *p = find_process(f, pid, cr3, &key);
+
+	if (p) {
+		return p;
+	}
+	if (f->proc_count == f->proc_cap) {
+		size_t cap = f->proc_cap ? f->proc_cap * 2 : 16;
+		struct ft_process *n = realloc(f->procs, cap * sizeof(*n));
+
+		if (!n) {
+			return NULL;
+		}
+		f->procs = n;
+		f->proc_cap = cap;
+	}
+	if (!vf_u64map_put(&f->proc_index, key, (void *)(uintptr_t)(f->proc_count + 1))) {
+		return NULL;
+	}
+	p = &f->procs[f->proc_count++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->cr3 = cr3;
+	return p;
+}
+
+static void count_injection(const struct features *f, const struct vf_vm *vm, uint32_t vec,
+			    struct vf_injection_counts *c)
+{
+	if (vf_vm_vector_in(f->ctx->timer_vectors, vec)) {
+		c->timer++;
+	} else if (vf_vm_vector_in(f->ctx->ipi_vectors, vec)) {
+		c->ipi++;
+	} else if (vf_vm_vector_in(vm->disk_vectors, vec) ||
+		   vf_vm_vector_in(f->ctx->disk_vectors, vec)) {
+		c->disk++;
+	} else if (vf_vm_vector_in(vm->net_vectors, vec) ||
+		   vf_vm_vector_in(f->ctx->net_vectors, vec)) {
+		c->net++;
+	} else {
+		c->other++;
+	}
+}
+
 static enum vf_status on_inj_virq(void *self, const struct vf_event *ev,
 				  const struct vf_model_update *up, struct vf_error *err)
 {
 	struct features *f = self;
 	struct ft_vcpu *fv;
-	uint32_t vec = ev->u.inj_virq.irq;
-	const struct vf_vm *vm;
+	const struct vf_guest_ctx *g;
 
-	(void)err;
 	if (!up->thread || !up->thread->vcpu || !(fv = up->thread->vcpu->slots[SLOT])) {
 		return VF_OK;
 	}
-	vm = fv->vcpu->vm;
-	if (vf_vm_vector_in(f->ctx->timer_vectors, vec)) {
-		fv->inj.timer++;
-	} else if (vf_vm_vector_in(f->ctx->ipi_vectors, vec)) {
-		fv->inj.ipi++;
-	} else if (vf_vm_vector_in(vm->disk_vectors, vec) ||
-		   vf_vm_vector_in(f->ctx->disk_vectors, vec)) {
-		fv->inj.disk++;
-	} else if (vf_vm_vector_in(vm->net_vectors, vec) ||
-		   vf_vm_vector_in(f->ctx->net_vectors, vec)) {
-		fv->inj.net++;
-	} else {
-		fv->inj.other++;
+	count_injection(f, fv->vcpu->vm, ev->u.inj_virq.irq, &fv->inj);
+	g = &fv->vcpu->guest;
+	if (g->has_loaded_cr3 && !g->nested) {
+		struct ft_process *p = get_process(f, fv->vcpu->vm->pid, g->loaded_cr3);
+
+		if (!p) {
+			return nomem(err);
+		}
+		count_injection(f, fv->vcpu->vm, ev->u.inj_virq.irq, &p->inj);
 	}
 	return VF_OK;
+}
+
+bool vf_features_get_process_injections(const void *self, int32_t pid, uint64_t cr3,
+					struct vf_injection_counts *out)
+{
+	uint64_t key;
+	const struct ft_process *p = find_process(self, pid, cr3, &key);
+
+	memset(out, 0, sizeof(*out));
+	if (p) {
+		*out = p->inj;
+	}
+	return p != NULL;
 }
 
 static enum vf_status ft_finish(void *self, int64_t end_ns, struct vf_error *err)
@@ -481,14 +570,22 @@ enum vf_status vf_features_tsv_write(FILE *fp, struct vf_history *h, const struc
 					r->count[k] ? (double)r->total[k] / (double)r->count[k] : 0.0,
 					r->total[k]);
 			}
-			if (r->has_inj) {
+			if (r->process) {
+				uint64_t inj[5];
+
+				vf_analysis_get_process_injections(a, r->pid, r->id, inj);
+				fprintf(fp,
+					"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+					"\tNA\tNA", /* switches are seen per vCPU */
+					inj[0], inj[1], inj[2], inj[3], inj[4]);
+			} else if (r->has_inj) {
 				fprintf(fp,
 					"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
 					"\t%" PRIu64 "\t%" PRIu64,
 					r->inj.timer, r->inj.ipi, r->inj.disk, r->inj.net, r->inj.other,
 					r->process_switches, r->thread_switches);
 			} else {
-				fputs("\tNA\tNA\tNA\tNA\tNA\tNA\tNA", fp); /* not known per process */
+				fputs("\t0\t0\t0\t0\t0\t0\t0", fp);
 			}
 			for (k = 0; r->exits && k < t.reason_count; k++) {
 				exits += r->exits[k];

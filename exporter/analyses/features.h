@@ -11,6 +11,7 @@
 #ifndef VMFLOW_ANALYSES_FEATURES_H
 #define VMFLOW_ANALYSES_FEATURES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,6 +34,10 @@ struct vf_injection_counts {
 
 /* The counts of vCPU v; zeros if the module never saw it. */
 void vf_features_get_injections(const struct vf_vcpu *v, struct vf_injection_counts *out);
+
+/* Injections while guest process cr3 of VM pid was loaded (L1); false (zeros) if none. */
+bool vf_features_get_process_injections(const void *self, int32_t pid, uint64_t cr3,
+					struct vf_injection_counts *out);
 
 /*
  * Writes features.tsv for a finished analysis whose history is h. Rows: one

@@ -179,11 +179,12 @@ static enum vf_status sync_nested(struct process *p, struct pr_vcpu *pv, int64_t
 				  struct vf_error *err)
 {
 	const struct vf_guest_ctx *g = &pv->vcpu->guest;
+	bool nested = g->nested && g->nested_owner_known; /* Nested/<h> needs h */
 	char buf[24];
 	uint32_t value;
 	enum vf_status st;
 
-	if (g->nested == pv->was_nested && (!g->nested || g->nested_owner_cr3 == pv->owner)) {
+	if (nested == pv->was_nested && (!nested || g->nested_owner_cr3 == pv->owner)) {
 		return VF_OK;
 	}
 	if (pv->was_nested) {
@@ -201,7 +202,7 @@ static enum vf_status sync_nested(struct process *p, struct pr_vcpu *pv, int64_t
 			return st;
 		}
 	}
-	pv->was_nested = g->nested;
+	pv->was_nested = nested;
 	pv->owner = g->nested_owner_cr3;
 	pv->nested_start_ns = ts;
 	return VF_OK;
@@ -260,9 +261,13 @@ static enum vf_status l2_entry(struct process *p, struct pr_vcpu *pv, int64_t ts
 			       struct vf_error *err)
 {
 	const struct vf_guest_ctx *g = &pv->vcpu->guest;
-	struct nested_slot *ns = nested_slot(p, pv, g->nested_owner_cr3, ts);
+	struct nested_slot *ns;
 	enum vf_status st;
 
+	if (!g->nested_owner_known) {
+		return VF_OK; /* L2 runs, but no CR3 says which L1 process runs it */
+	}
+	ns = nested_slot(p, pv, g->nested_owner_cr3, ts);
 	if (!ns || !g->has_l2_cr3 || (ns->open && ns->cr3 == g->l2_cr3)) {
 		return VF_OK;
 	}

@@ -31,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+
+#include "analyses/wakers.h"
+#include "common/strtab.h"
 #include "common/u64map.h"
 #include "model/exit_reasons.h"
 
@@ -69,8 +73,12 @@ static const char *const status_names[S_VALUE_COUNT] = {
 	[S_GUEST_L2] = VF_STATUS_GUEST_L2,
 };
 
-/* Closed segments held behind a pending one; on overflow pending waits become wait_unknown. */
-#define QUEUE_LEN 8
+/*
+ * Closed segments held behind a pending one. On overflow (a halted vCPU woken and
+ * blocked again many times before the injection that labels its waits) the oldest
+ * half is spilled to a per-vCPU temporary file, so memory stays bounded.
+ */
+#define QUEUE_LEN 16
 
 struct seg {
 	int64_t start_ns;
@@ -93,7 +101,9 @@ struct vs_vcpu {
 	struct seg open;               /* the ongoing segment (S_NONE: none) */
 	struct seg queue[QUEUE_LEN];   /* closed, unwritten; queue[i] ends where the next begins */
 	uint8_t queue_count;
-	bool queue_has_pending;        /* a queued HLT wait awaits the first injection */
+	bool queue_has_pending;        /* a queued (or spilled) HLT wait awaits the first injection */
+	FILE *spill;                   /* owned, NULL until needed: segments older than queue[0] */
+	uint64_t spill_count;          /* segments in it (they end where the next begins) */
 	struct vf_thread *preempted_by; /* S_PENDING_PREEMPT: who took the pCPU (borrowed) */
 	bool has_exit;                 /* an exit was seen since the line started (or since lost events) */
 	bool exit_is_hlt;
@@ -105,6 +115,21 @@ struct vs_vcpu {
 	bool has_accept;               /* a kvm_x86_apic_accept_irq targeted it during the pending wait */
 	uint8_t accept_vec;            /* its vector (the APICv fallback label) */
 	bool ever_accepted;            /* some wait of this vCPU was labelled by an accept_irq */
+	uint32_t source_path;          /* in vcpu_state.sources (VF_HISTORY_NONE until used) */
+	int64_t source_next_ns;        /* the next free time on it */
+	struct {
+		const struct vf_thread *src; /* borrowed: the thread that emitted it */
+		uint8_t vec;
+	} accepts[4];                  /* the first accept_irqs that targeted it during the wait */
+	uint8_t accept_count;
+};
+
+/* Wake-up edges of halted vCPUs: (waker, wakee, class) -> count. */
+struct wait_edge {
+	uint32_t waker;  /* name ids in vcpu_state.names */
+	uint32_t wakee;
+	uint8_t status;  /* the wait class (enum status) */
+	uint64_t count;
 };
 
 struct vcpu_state {
@@ -114,6 +139,13 @@ struct vcpu_state {
 	struct vs_vcpu **vcpus;         /* owned */
 	size_t vcpu_count;
 	size_t vcpu_cap;
+	struct vf_strtab names;         /* owned: waker / wakee entity names */
+	struct vf_u64map edge_index;    /* (waker, wakee, class) -> index + 1 */
+	struct wait_edge *edges;        /* owned */
+	size_t edge_count;
+	size_t edge_cap;
+	struct vf_history *sources;     /* owned scratch: per vCPU "<pid>/<n>", one 1 ns interval
+					   per labelled wait at its labelling time = its waker */
 };
 
 static enum vf_status nomem(struct vf_error *err)
@@ -133,10 +165,23 @@ static void *vs_create(struct vf_analysis_ctx *ctx, struct vf_error *err)
 	}
 	s->ctx = ctx;
 	vf_u64map_init(&s->exit_names);
+	vf_strtab_init(&s->names);
+	vf_u64map_init(&s->edge_index);
+	s->sources = vf_history_new(NULL, err);
+	if (!s->sources) {
+		vf_u64map_fini(&s->exit_names);
+		vf_strtab_fini(&s->names);
+		vf_u64map_fini(&s->edge_index);
+		free(s);
+		return NULL;
+	}
 	for (i = 0; i < S_VALUE_COUNT; i++) {
 		s->status_ids[i] = vf_history_value(ctx->history, status_names[i]);
 		if (s->status_ids[i] == VF_HISTORY_NONE) {
 			vf_u64map_fini(&s->exit_names);
+			vf_strtab_fini(&s->names);
+			vf_u64map_fini(&s->edge_index);
+			vf_history_free(s->sources);
 			free(s);
 			nomem(err);
 			return NULL;
@@ -155,10 +200,17 @@ static void vs_destroy(void *self)
 	}
 	for (i = 0; i < s->vcpu_count; i++) {
 		s->vcpus[i]->vcpu->slots[VF_MODEL_SLOT_VCPU_STATE] = NULL;
+		if (s->vcpus[i]->spill) {
+			fclose(s->vcpus[i]->spill);
+		}
 		free(s->vcpus[i]);
 	}
 	free(s->vcpus);
 	vf_u64map_fini(&s->exit_names);
+	vf_strtab_fini(&s->names);
+	vf_u64map_fini(&s->edge_index);
+	free(s->edges);
+	vf_history_free(s->sources);
 	free(s);
 }
 
@@ -224,10 +276,76 @@ static enum vf_status flush_queue(struct vcpu_state *s, struct vs_vcpu *vs, stru
 }
 
 /* Labels every pending HLT wait (queued or ongoing) and writes what became known. */
+/* Moves the oldest half of the queue to the spill file. */
+static enum vf_status spill_half(struct vs_vcpu *vs, struct vf_error *err)
+{
+	unsigned n = QUEUE_LEN / 2;
+
+	if (!vs->spill) {
+		vs->spill = tmpfile();
+		if (!vs->spill) {
+			VF_ERROR_SET(err, VF_ERR_IO, NULL,
+				     "cannot create a temporary file for the vCPU state analysis");
+			return VF_ERR_IO;
+		}
+	}
+	if (fwrite(vs->queue, sizeof(vs->queue[0]), n, vs->spill) != n) {
+		VF_ERROR_SET(err, VF_ERR_IO, NULL, "cannot write the vCPU state spill file (disk full?)");
+		return VF_ERR_IO;
+	}
+	vs->spill_count += n;
+	memmove(vs->queue, vs->queue + n, (size_t)(vs->queue_count - n) * sizeof(vs->queue[0]));
+	vs->queue_count = (uint8_t)(vs->queue_count - n);
+	return VF_OK;
+}
+
+/* Writes the spilled segments, pending waits labelled `label`, and empties the file. */
+static enum vf_status replay_spill(struct vcpu_state *s, struct vs_vcpu *vs, uint8_t label,
+				   struct vf_error *err)
+{
+	struct seg cur, next;
+	uint64_t i;
+	enum vf_status st = VF_OK;
+
+	if (vs->spill_count == 0) {
+		return VF_OK;
+	}
+	rewind(vs->spill);
+	if (fread(&cur, sizeof(cur), 1, vs->spill) != 1) {
+		goto io;
+	}
+	for (i = 0; i < vs->spill_count && st == VF_OK; i++) {
+		int64_t end;
+
+		if (i + 1 < vs->spill_count) {
+			if (fread(&next, sizeof(next), 1, vs->spill) != 1) {
+				goto io;
+			}
+			end = next.start_ns;
+		} else {
+			end = vs->queue_count ? vs->queue[0].start_ns : vs->open.start_ns;
+		}
+		st = write_status(s, vs, cur.start_ns, end,
+				  cur.status == S_PENDING_WAIT ? label : cur.status, err);
+		cur = next;
+	}
+	rewind(vs->spill);
+	vs->spill_count = 0;
+	return st;
+io:
+	VF_ERROR_SET(err, VF_ERR_IO, NULL, "cannot read the vCPU state spill file");
+	return VF_ERR_IO;
+}
+
 static enum vf_status resolve_waits(struct vcpu_state *s, struct vs_vcpu *vs, uint8_t label,
 				    struct vf_error *err)
 {
 	unsigned i;
+	enum vf_status st = replay_spill(s, vs, label, err);
+
+	if (st != VF_OK) {
+		return st;
+	}
 
 	for (i = 0; i < vs->queue_count; i++) {
 		if (vs->queue[i].status == S_PENDING_WAIT) {
@@ -239,6 +357,7 @@ static enum vf_status resolve_waits(struct vcpu_state *s, struct vs_vcpu *vs, ui
 	}
 	vs->queue_has_pending = false;
 	vs->has_accept = false;
+	vs->accept_count = 0;
 	return flush_queue(s, vs, err);
 }
 
@@ -294,12 +413,11 @@ static enum vf_status status_set(struct vcpu_state *s, struct vs_vcpu *vs, uint8
 			bool hold = vs->open.status == S_PENDING_WAIT || vs->queue_count > 0;
 
 			if (hold && vs->queue_count == QUEUE_LEN) {
-				/* Too long without a labelling event: give up on those labels. */
-				st = resolve_waits(s, vs, S_WAIT_UNKNOWN, err);
+				/* Long without a labelling event: keep the older half on disk. */
+				st = spill_half(vs, err);
 				if (st != VF_OK) {
 					return st;
 				}
-				hold = vs->queue_count > 0;
 			}
 			if (hold) {
 				vs->queue[vs->queue_count++] = vs->open;
@@ -354,6 +472,8 @@ static enum vf_status vs_vcpu_bound(void *self, struct vf_vcpu *v,
 	vs->now_ns = INT64_MIN;
 	vs->open.status = S_NONE;
 	vs->exit_open_value = VF_HISTORY_NONE;
+	vs->source_path = VF_HISTORY_NONE;
+	vs->source_next_ns = INT64_MIN;
 	snprintf(path, sizeof(path), "VMs/%d/vCPUs/%u/Status", (int)v->vm->pid, v->vcpu_id);
 	vs->status_path = vf_history_path(s->ctx->history, path);
 	snprintf(path, sizeof(path), "VMs/%d/vCPUs/%u/Exit", (int)v->vm->pid, v->vcpu_id);
@@ -452,6 +572,99 @@ static uint8_t fallback_label(struct vcpu_state *s, struct vs_vcpu *vs, bool wok
 	return classify(s, vs, vs->accept_vec);
 }
 
+/* Keeps the waker of the wait labelled now, for the critical path's woken_by. */
+static enum vf_status record_source(struct vcpu_state *s, struct vs_vcpu *vs, const char *waker,
+				    struct vf_error *err)
+{
+	int64_t ts = vs->now_ns > vs->source_next_ns ? vs->now_ns : vs->source_next_ns;
+	uint32_t value;
+
+	if (vs->source_path == VF_HISTORY_NONE) {
+		char path[48];
+
+		snprintf(path, sizeof(path), "%d/%u", (int)vs->vcpu->vm->pid, vs->vcpu->vcpu_id);
+		vs->source_path = vf_history_path(s->sources, path);
+	}
+	value = vf_history_value(s->sources, waker);
+	if (vs->source_path == VF_HISTORY_NONE || value == VF_HISTORY_NONE) {
+		return nomem(err);
+	}
+	vs->source_next_ns = ts + 1;
+	return vf_history_add(s->sources, vs->source_path, ts, ts + 1, value, err);
+}
+
+/*
+ * Records who woke vCPU vs out of its pending wait, now labelled `label` by vector
+ * vec: the guest timer for a timer wait, else the thread that emitted the
+ * kvm_x86_apic_accept_irq of that vector for the vCPU during the wait (the vCPU
+ * sending an IPI, the QEMU I/O thread, vhost), else "unknown". Kept for the
+ * critical path in every case, counted as an edge except for wait_unknown.
+ */
+static enum vf_status wait_edge(struct vcpu_state *s, struct vs_vcpu *vs, uint8_t label,
+				int vec, struct vf_error *err)
+{
+	char waker[64], wakee[48];
+	uint32_t a, b;
+	uint64_t key;
+	void *found;
+	unsigned i;
+
+	snprintf(waker, sizeof(waker), label == S_WAIT_TIMER ? "timer" : "unknown");
+	for (i = 0; label != S_WAIT_TIMER && i < vs->accept_count; i++) {
+		if (vs->accepts[i].vec == vec) {
+			vf_wakers_entity(s->ctx->model, vs->accepts[i].src, waker, sizeof(waker));
+			break;
+		}
+	}
+	if (record_source(s, vs, waker, err) != VF_OK) {
+		return err->status;
+	}
+	if (label != S_WAIT_TIMER && label != S_WAIT_TASK && label != S_WAIT_DISK &&
+	    label != S_WAIT_NET) {
+		return VF_OK;
+	}
+	snprintf(wakee, sizeof(wakee), "vcpu:%d/%u", (int)vs->vcpu->vm->pid, vs->vcpu->vcpu_id);
+	a = vf_strtab_intern(&s->names, waker);
+	b = vf_strtab_intern(&s->names, wakee);
+	if (a == VF_STRTAB_NONE || b == VF_STRTAB_NONE) {
+		return nomem(err);
+	}
+	key = ((uint64_t)label << 56) ^ ((uint64_t)a << 28) ^ b;
+	found = vf_u64map_get(&s->edge_index, key);
+	if (found) {
+		s->edges[(uintptr_t)found - 1].count++;
+		return VF_OK;
+	}
+	if (s->edge_count == s->edge_cap) {
+		size_t cap = s->edge_cap ? s->edge_cap * 2 : 16;
+		struct wait_edge *n = realloc(s->edges, cap * sizeof(*n));
+
+		if (!n) {
+			return nomem(err);
+		}
+		s->edges = n;
+		s->edge_cap = cap;
+	}
+	if (!vf_u64map_put(&s->edge_index, key, (void *)(uintptr_t)(s->edge_count + 1))) {
+		return nomem(err);
+	}
+	s->edges[s->edge_count].waker = a;
+	s->edges[s->edge_count].wakee = b;
+	s->edges[s->edge_count].status = label;
+	s->edges[s->edge_count].count = 1;
+	s->edge_count++;
+	return VF_OK;
+}
+
+/* Labels the pending waits (label from vector vec, -1: none) and records the wake-up edge. */
+static enum vf_status settle_waits(struct vcpu_state *s, struct vs_vcpu *vs, uint8_t label,
+				   int vec, struct vf_error *err)
+{
+	enum vf_status st = wait_edge(s, vs, label, vec, err);
+
+	return st != VF_OK ? st : resolve_waits(s, vs, label, err);
+}
+
 /* ---- handlers ---- */
 
 static enum vf_status switch_out(struct vcpu_state *s, struct vs_vcpu *vs, int64_t ts,
@@ -469,6 +682,7 @@ static enum vf_status switch_out(struct vcpu_state *s, struct vs_vcpu *vs, int64
 		status = vs->exit_is_hlt ? S_PENDING_WAIT : S_WAIT_HOST;
 		if (status == S_PENDING_WAIT && !has_pending_wait(vs)) {
 			vs->has_accept = false;
+			vs->accept_count = 0;
 		}
 	}
 	return status_set(s, vs, status, ts, err);
@@ -506,7 +720,8 @@ static enum vf_status on_kvm_entry(void *self, const struct vf_event *ev,
 	}
 	if (has_pending_wait(vs)) {
 		/* No injection between the switch in and the entry. */
-		st = resolve_waits(s, vs, fallback_label(s, vs, true), err);
+		st = settle_waits(s, vs, fallback_label(s, vs, true),
+				  vs->has_accept ? vs->accept_vec : -1, err);
 		if (st != VF_OK) {
 			return st;
 		}
@@ -527,7 +742,8 @@ static enum vf_status on_kvm_exit(void *self, const struct vf_event *ev,
 		return VF_OK;
 	}
 	if (has_pending_wait(vs)) {
-		st = resolve_waits(s, vs, fallback_label(s, vs, true), err);
+		st = settle_waits(s, vs, fallback_label(s, vs, true),
+				  vs->has_accept ? vs->accept_vec : -1, err);
 		if (st != VF_OK) {
 			return st;
 		}
@@ -555,7 +771,8 @@ static enum vf_status on_inj_virq(void *self, const struct vf_event *ev,
 	if (ev->ts_ns > vs->now_ns) {
 		vs->now_ns = ev->ts_ns;
 	}
-	return resolve_waits(s, vs, classify(s, vs, ev->u.inj_virq.irq), err);
+	return settle_waits(s, vs, classify(s, vs, ev->u.inj_virq.irq), (int)ev->u.inj_virq.irq,
+			    err);
 }
 
 /*
@@ -624,9 +841,17 @@ static enum vf_status on_accept_irq(void *self, const struct vf_event *ev,
 	struct vs_vcpu *vs = accept_target(s, ev, up->thread);
 
 	(void)err;
-	if (vs && has_pending_wait(vs) && !vs->has_accept) {
+	if (!vs || !has_pending_wait(vs)) {
+		return VF_OK;
+	}
+	if (!vs->has_accept) {
 		vs->has_accept = true;
 		vs->accept_vec = ev->u.apic_accept_irq.vec;
+	}
+	if (vs->accept_count < sizeof(vs->accepts) / sizeof(vs->accepts[0])) {
+		vs->accepts[vs->accept_count].src = up->thread;
+		vs->accepts[vs->accept_count].vec = ev->u.apic_accept_irq.vec;
+		vs->accept_count++;
 	}
 	return VF_OK;
 }
@@ -687,7 +912,8 @@ static enum vf_status vs_finish(void *self, int64_t end_ns, struct vf_error *err
 
 		if (has_pending_wait(vs)) {
 			/* Still waiting, or woken without an injection or entry seen. */
-			st = resolve_waits(s, vs, fallback_label(s, vs, false), err);
+			st = settle_waits(s, vs, fallback_label(s, vs, false),
+					  vs->has_accept ? vs->accept_vec : -1, err);
 		}
 		if (st == VF_OK) {
 			st = status_set(s, vs, S_NONE, end_ns, err);
@@ -705,6 +931,54 @@ static enum vf_status vs_finish(void *self, int64_t end_ns, struct vf_error *err
 			return st;
 		}
 	}
+	return VF_OK;
+}
+
+static const struct vcpu_state *g_sort_s;
+
+static int cmp_edge(const void *x, const void *y)
+{
+	const struct wait_edge *p = x, *q = y;
+	int c = strcmp(vf_strtab_get(&g_sort_s->names, p->wakee),
+		       vf_strtab_get(&g_sort_s->names, q->wakee));
+
+	if (c) {
+		return c;
+	}
+	c = strcmp(vf_strtab_get(&g_sort_s->names, p->waker),
+		   vf_strtab_get(&g_sort_s->names, q->waker));
+	if (c) {
+		return c;
+	}
+	return strcmp(status_names[p->status], status_names[q->status]);
+}
+
+struct vf_history *vf_vcpu_state_borrow_wait_sources(const void *self)
+{
+	return ((const struct vcpu_state *)self)->sources;
+}
+
+enum vf_status vf_vcpu_state_write_wait_wakers(const void *self, FILE *fp, struct vf_error *err)
+{
+	const struct vcpu_state *s = self;
+	struct wait_edge *sorted = NULL;
+	size_t i;
+
+	if (s->edge_count) {
+		sorted = malloc(s->edge_count * sizeof(*sorted));
+		if (!sorted) {
+			return nomem(err);
+		}
+		memcpy(sorted, s->edges, s->edge_count * sizeof(*sorted));
+		g_sort_s = s;
+		qsort(sorted, s->edge_count, sizeof(*sorted), cmp_edge);
+	}
+	for (i = 0; i < s->edge_count; i++) {
+		fprintf(fp, "wait\t%s\t%s\t%s\t%" PRIu64 "\n", vf_strtab_get(&s->names, sorted[i].waker),
+			vf_strtab_get(&s->names, sorted[i].wakee),
+			status_names[sorted[i].status] + 5 /* "wait_" */, sorted[i].count);
+	}
+	free(sorted);
 	return VF_OK;
 }
 

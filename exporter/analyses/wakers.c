@@ -10,9 +10,8 @@
  * it), vhost-<pid>, the QEMU main thread, the idle task (an interrupt: timer
  * or device) or another host thread (by comm). Owns the entity names
  * (strtab), one pair map and one per-wakee "last counted" map: memory by
- * entities and pairs, not events. Each counted wake-up of a vCPU thread is
- * also kept, for the critical path, as a 1 ns interval named after its waker
- * in a scratch history (spilled to disk like the main one).
+ * entities and pairs, not events. The critical path reads the waits' wakers
+ * kept by the vCPU state analysis (vf_vcpu_state_borrow_wait_sources()).
  */
 #include "analyses/wakers.h"
 
@@ -37,8 +36,6 @@ struct wakers {
 	struct pair *list;           /* owned */
 	size_t count, cap;
 	struct vf_u64map counted;    /* wakee tid -> last counted wake time + 1 (as pointer) */
-	struct vf_history *wakes;    /* owned: per vCPU path "<pid>/<n>", [ts, ts + 1) = waker */
-	struct vf_u64map wake_ends;  /* (pid, vcpu) -> end of its last wake interval + 1 */
 };
 
 static enum vf_status nomem(struct vf_error *err)
@@ -52,8 +49,6 @@ static void wk_destroy_partial(struct wakers *w)
 	vf_strtab_fini(&w->names);
 	vf_u64map_fini(&w->pairs);
 	vf_u64map_fini(&w->counted);
-	vf_u64map_fini(&w->wake_ends);
-	vf_history_free(w->wakes);
 	free(w->list);
 	free(w);
 }
@@ -70,12 +65,6 @@ static void *wk_create(struct vf_analysis_ctx *ctx, struct vf_error *err)
 	vf_strtab_init(&w->names);
 	vf_u64map_init(&w->pairs);
 	vf_u64map_init(&w->counted);
-	vf_u64map_init(&w->wake_ends);
-	w->wakes = vf_history_new(NULL, err);
-	if (!w->wakes) {
-		wk_destroy_partial(w);
-		return NULL;
-	}
 	return w;
 }
 
@@ -89,9 +78,7 @@ static void wk_destroy(void *self)
 	wk_destroy_partial(w);
 }
 
-/* The entity name of thread t (NULL t: unknown thread). */
-static void thread_entity(const struct vf_model *m, const struct vf_thread *t, char *buf,
-			  size_t size)
+void vf_wakers_entity(const struct vf_model *m, const struct vf_thread *t, char *buf, size_t size)
 {
 	if (!t) {
 		snprintf(buf, size, "unknown");
@@ -120,7 +107,7 @@ static bool process_entity(const struct vf_thread *t, char *buf, size_t size)
 }
 
 static enum vf_status count_pair(struct wakers *w, uint8_t level, const char *waker,
-				 const char *wakee, struct vf_error *err)
+				 const char *wakee, uint64_t n, struct vf_error *err)
 {
 	uint32_t a = vf_strtab_intern(&w->names, waker), b = vf_strtab_intern(&w->names, wakee);
 	uint64_t key;
@@ -132,17 +119,17 @@ static enum vf_status count_pair(struct wakers *w, uint8_t level, const char *wa
 	key = ((uint64_t)level << 62) ^ ((uint64_t)a << 31) ^ b;
 	found = vf_u64map_get(&w->pairs, key);
 	if (found) {
-		w->list[(uintptr_t)found - 1].count++;
+		w->list[(uintptr_t)found - 1].count += n;
 		return VF_OK;
 	}
 	if (w->count == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 32;
-		struct pair *n = realloc(w->list, cap * sizeof(*n));
+		struct pair *grown = realloc(w->list, cap * sizeof(*grown));
 
-		if (!n) {
+		if (!grown) {
 			return nomem(err);
 		}
-		w->list = n;
+		w->list = grown;
 		w->cap = cap;
 	}
 	if (!vf_u64map_put(&w->pairs, key, (void *)(uintptr_t)(w->count + 1))) {
@@ -151,31 +138,9 @@ static enum vf_status count_pair(struct wakers *w, uint8_t level, const char *wa
 	w->list[w->count].waker = a;
 	w->list[w->count].wakee = b;
 	w->list[w->count].level = level;
-	w->list[w->count].count = 1;
+	w->list[w->count].count = n;
 	w->count++;
 	return VF_OK;
-}
-
-/* Keeps the wake-up of vCPU v at ts by `waker` for the critical path. */
-static enum vf_status record_wake(struct wakers *w, const struct vf_vcpu *v, int64_t ts,
-				  const char *waker, struct vf_error *err)
-{
-	uint64_t key = vf_u64map_key2((uint32_t)v->vm->pid, v->vcpu_id);
-	uintptr_t last_end = (uintptr_t)vf_u64map_get(&w->wake_ends, key);
-	char path[48];
-	uint32_t pid, val;
-
-	if (last_end && ts < (int64_t)(last_end - 1)) {
-		return VF_OK; /* not after the previous one (same ns): keep the first */
-	}
-	snprintf(path, sizeof(path), "%d/%u", (int)v->vm->pid, v->vcpu_id);
-	pid = vf_history_path(w->wakes, path);
-	val = vf_history_value(w->wakes, waker);
-	if (pid == VF_HISTORY_NONE || val == VF_HISTORY_NONE ||
-	    !vf_u64map_put(&w->wake_ends, key, (void *)(uintptr_t)((uint64_t)ts + 2))) {
-		return nomem(err);
-	}
-	return vf_history_add(w->wakes, pid, ts, ts + 1, val, err);
 }
 
 static enum vf_status on_wake(void *self, const struct vf_event *ev,
@@ -183,37 +148,37 @@ static enum vf_status on_wake(void *self, const struct vf_event *ev,
 {
 	struct wakers *w = self;
 	const struct vf_model *m = w->ctx->model;
-	const struct vf_thread *wakee = vf_model_borrow_thread(m, ev->u.sched_wake.tid);
+	int32_t tid = ev->u.sched_wake.tid;
+	const struct vf_thread *wakee = vf_model_borrow_thread(m, tid);
 	uintptr_t last;
 	char a[64], b[64];
 	enum vf_status st;
 
-	if (!wakee || wakee->tid <= 0) {
+	if (tid <= 0) {
 		return VF_OK;
 	}
 	/* Once per wake-up: not again until the wakee was switched out after the last one. */
-	last = (uintptr_t)vf_u64map_get(&w->counted, (uint64_t)(uint32_t)wakee->tid);
-	if (last && wakee->last_switch_out_ns <= (int64_t)(last - 1)) {
+	last = (uintptr_t)vf_u64map_get(&w->counted, (uint64_t)(uint32_t)tid);
+	if (last && (!wakee || wakee->last_switch_out_ns <= (int64_t)(last - 1))) {
 		return VF_OK;
 	}
-	if (!vf_u64map_put(&w->counted, (uint64_t)(uint32_t)wakee->tid,
+	if (!vf_u64map_put(&w->counted, (uint64_t)(uint32_t)tid,
 			   (void *)(uintptr_t)((uint64_t)ev->ts_ns + 1))) {
 		return nomem(err);
 	}
-	thread_entity(m, up->thread, a, sizeof(a));
-	thread_entity(m, wakee, b, sizeof(b));
-	st = count_pair(w, 0, a, b, err);
-	if (st == VF_OK && wakee->vcpu) {
+	/* Thread rows are kept by tid and named at the end (a vCPU thread is often woken
+	   before its first kvm event says it is one). */
+	snprintf(a, sizeof(a), "#%d", up->thread ? (int)up->thread->tid : -1);
+	snprintf(b, sizeof(b), "#%d", (int)tid);
+	st = count_pair(w, 0, a, b, 1, err);
+	if (st == VF_OK && wakee && wakee->vcpu) {
 		char pa[64], pb[64];
 
 		if (!process_entity(up->thread, pa, sizeof(pa))) {
-			memcpy(pa, a, sizeof(pa));
+			vf_wakers_entity(m, up->thread, pa, sizeof(pa));
 		}
 		if (process_entity(wakee, pb, sizeof(pb))) {
-			st = count_pair(w, 1, pa, pb, err);
-		}
-		if (st == VF_OK) {
-			st = record_wake(w, wakee->vcpu, ev->ts_ns, pa, err);
+			st = count_pair(w, 1, pa, pb, 1, err);
 		}
 	}
 	return st;
@@ -245,29 +210,51 @@ static int cmp_pair(const void *x, const void *y)
 		      vf_strtab_get(&g_sort_w->names, q->waker));
 }
 
+/* The entity of a "#<tid>" token, as the model knows the thread at the end. */
+static void token_entity(const struct vf_model *m, const char *token, char *buf, size_t size)
+{
+	int tid = atoi(token + 1);
+
+	vf_wakers_entity(m, tid >= 0 ? vf_model_borrow_thread(m, tid) : NULL, buf, size);
+}
+
 enum vf_status vf_wakers_tsv_write(FILE *fp, const void *self, struct vf_error *err)
 {
 	const struct wakers *w = self;
-	struct pair *sorted = NULL;
+	struct wakers out;
+	enum vf_status st = VF_OK;
 	size_t i;
 
-	if (w->count) {
-		sorted = malloc(w->count * sizeof(*sorted));
-		if (!sorted) {
-			return nomem(err);
+	/* Name the thread rows and merge those that name the same entities. */
+	memset(&out, 0, sizeof(out));
+	vf_strtab_init(&out.names);
+	vf_u64map_init(&out.pairs);
+	for (i = 0; i < w->count && st == VF_OK; i++) {
+		const char *a = vf_strtab_get(&w->names, w->list[i].waker);
+		const char *b = vf_strtab_get(&w->names, w->list[i].wakee);
+		char na[64], nb[64];
+
+		if (w->list[i].level == 0) {
+			token_entity(w->ctx->model, a, na, sizeof(na));
+			token_entity(w->ctx->model, b, nb, sizeof(nb));
+			a = na;
+			b = nb;
 		}
-		memcpy(sorted, w->list, w->count * sizeof(*sorted));
-		g_sort_w = w;
-		qsort(sorted, w->count, sizeof(*sorted), cmp_pair);
+		st = count_pair(&out, w->list[i].level, a, b, w->list[i].count, err);
 	}
-	fputs("level\twaker\twakee\tcount\n", fp);
-	for (i = 0; i < w->count; i++) {
-		fprintf(fp, "%s\t%s\t%s\t%" PRIu64 "\n", sorted[i].level ? "process" : "vcpu",
-			vf_strtab_get(&w->names, sorted[i].waker),
-			vf_strtab_get(&w->names, sorted[i].wakee), sorted[i].count);
+	if (st == VF_OK && out.count) {
+		g_sort_w = &out;
+		qsort(out.list, out.count, sizeof(*out.list), cmp_pair);
 	}
-	free(sorted);
-	return VF_OK;
+	for (i = 0; st == VF_OK && i < out.count; i++) {
+		fprintf(fp, "%s\t%s\t%s\t-\t%" PRIu64 "\n", out.list[i].level ? "process" : "vcpu",
+			vf_strtab_get(&out.names, out.list[i].waker),
+			vf_strtab_get(&out.names, out.list[i].wakee), out.list[i].count);
+	}
+	vf_strtab_fini(&out.names);
+	vf_u64map_fini(&out.pairs);
+	free(out.list);
+	return st;
 }
 
 /* ---- critical_path.tsv ---- */
@@ -318,8 +305,9 @@ struct vcpu_cur {
 	struct pcur wakes;
 };
 
-static enum vf_status open_vcpu_cursors(struct vf_history *h, const struct wakers *w, long pid,
-					struct vcpu_cur **out, size_t *count, struct vf_error *err)
+static enum vf_status open_vcpu_cursors(struct vf_history *h, struct vf_history *sources,
+					long pid, struct vcpu_cur **out, size_t *count,
+					struct vf_error *err)
 {
 	uint32_t n = vf_history_path_count(h), p;
 	char prefix[40];
@@ -360,14 +348,14 @@ static enum vf_status open_vcpu_cursors(struct vf_history *h, const struct waker
 			return err->status;
 		}
 		pcur_next(&c->process);
-		if (w) {
+		if (sources) {
 			char wp[48];
 			uint32_t wid;
 
 			snprintf(wp, sizeof(wp), "%ld/%lu", pid, id);
-			wid = vf_history_find_path(w->wakes, wp);
+			wid = vf_history_find_path(sources, wp);
 			if (wid != VF_HISTORY_NONE) {
-				c->wakes.it = vf_history_path_iter_new(w->wakes, wid, err);
+				c->wakes.it = vf_history_path_iter_new(sources, wid, err);
 				if (!c->wakes.it) {
 					return err->status;
 				}
@@ -398,10 +386,11 @@ static enum vf_status close_vcpu_cursors(struct vcpu_cur *c, size_t n, enum vf_s
 }
 
 /*
- * Who ended the wait [s, e) of process `want` (its value text): the last wake-up in
- * [s, e] of the vCPU the process was loaded on at s. Cursors only move forward.
+ * Who ended the wait [s, e) of process `want` (its value text): the waker of the
+ * first wait labelled at or after e on the vCPU the process was loaded on at s
+ * (a wait is labelled after its switch in). Cursors only move forward.
  */
-static const char *waker_of(const struct wakers *w, struct vcpu_cur *c, size_t n,
+static const char *waker_of(const struct vf_history *sources, struct vcpu_cur *c, size_t n,
 			    const struct vf_history *h, const char *want, int64_t s, int64_t e)
 {
 	const char *found = NULL;
@@ -416,21 +405,15 @@ static const char *waker_of(const struct wakers *w, struct vcpu_cur *c, size_t n
 		if (!pc->valid || pc->s > s || strcmp(vf_history_value_name(h, pc->v), want) != 0) {
 			continue;
 		}
-		while (c[i].wakes.valid && c[i].wakes.s < s) {
+		while (c[i].wakes.valid && c[i].wakes.s < e) {
 			pcur_next(&c[i].wakes);
 		}
-		while (c[i].wakes.valid && c[i].wakes.s <= e) {
-			found = vf_history_value_name(w->wakes, c[i].wakes.v);
-			pcur_next(&c[i].wakes);
-		}
-		if (!found) {
-			found = "-";
-		}
+		found = c[i].wakes.valid ? vf_history_value_name(sources, c[i].wakes.v) : "-";
 	}
 	return found ? found : "-";
 }
 
-static enum vf_status critical_path(FILE *fp, struct vf_history *h, const struct wakers *w,
+static enum vf_status critical_path(FILE *fp, struct vf_history *h, struct vf_history *sources,
 				    uint64_t cr3, struct vf_error *err)
 {
 	uint32_t n = vf_history_path_count(h), p;
@@ -464,7 +447,7 @@ static enum vf_status critical_path(FILE *fp, struct vf_history *h, const struct
 			snprintf(nested, sizeof(nested), "%.*s",
 				 (int)strcspn(nested_at + 8, "/"), nested_at + 8);
 		} else {
-			st = open_vcpu_cursors(h, w, pid, &vc, &vc_count, err);
+			st = open_vcpu_cursors(h, sources, pid, &vc, &vc_count, err);
 			if (st != VF_OK) {
 				return close_vcpu_cursors(vc, vc_count, st, err);
 			}
@@ -479,7 +462,7 @@ static enum vf_status critical_path(FILE *fp, struct vf_history *h, const struct
 
 			edge_of(status, nested_at != NULL, &edge, &level);
 			if (!nested_at && strncmp(status, "wait_", 5) == 0) {
-				by = waker_of(w, vc, vc_count, h, value, s, e);
+				by = waker_of(sources, vc, vc_count, h, value, s, e);
 			}
 			fprintf(fp, "%ld\t%s\t0x%" PRIx64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64
 				    "\t%s\t%s\t%s\n",
@@ -491,10 +474,11 @@ static enum vf_status critical_path(FILE *fp, struct vf_history *h, const struct
 	return st;
 }
 
-enum vf_status vf_critical_path_tsv_write(FILE *fp, struct vf_history *h, const void *self,
-					  uint64_t cr3, struct vf_error *err)
+enum vf_status vf_critical_path_tsv_write(FILE *fp, struct vf_history *h,
+					  struct vf_history *sources, uint64_t cr3,
+					  struct vf_error *err)
 {
-	return critical_path(fp, h, self, cr3, err);
+	return critical_path(fp, h, sources, cr3, err);
 }
 
 static const struct vf_analysis_handler wk_handlers[] = {

@@ -570,16 +570,18 @@ static void guest_ctx_update(struct vf_model *m, struct vf_vcpu *v, const struct
 		}
 		break;
 	case VF_EV_KVM_EXIT:
-		if (!g->nested && g->has_loaded_cr3 && !g->entry_is_l2 &&
+		if (!g->nested && !g->entry_is_l2 &&
 		    vf_model_exit_enters_l2(ev->u.kvm_exit.isa, ev->u.kvm_exit.exit_reason)) {
 			g->nested = true;
-			g->nested_owner_cr3 = g->loaded_cr3;
+			g->nested_owner_known = g->has_loaded_cr3;
+			g->nested_owner_cr3 = g->has_loaded_cr3 ? g->loaded_cr3 : 0;
 		}
 		break;
 	case VF_EV_KVM_NESTED_VMRUN:
-		if (!g->nested && g->has_loaded_cr3) {
+		if (!g->nested) {
 			g->nested = true;
-			g->nested_owner_cr3 = g->loaded_cr3;
+			g->nested_owner_known = g->has_loaded_cr3;
+			g->nested_owner_cr3 = g->has_loaded_cr3 ? g->loaded_cr3 : 0;
 		}
 		break;
 	case VF_EV_KVM_NESTED_VMEXIT_INJECT:

@@ -132,8 +132,9 @@ struct vf_guest_ctx {
 	bool has_reported_sp;
 	uint64_t loaded_cr3;          /* L1 process: set at each entry into L1 */
 	bool has_loaded_cr3;
-	bool nested;                  /* entries go to L2 */
-	uint64_t nested_owner_cr3;    /* the L1 hypervisor process (valid if nested) */
+	bool nested;                  /* entries go to L2 (also when no CR3 says who runs it) */
+	bool nested_owner_known;      /* nested_owner_cr3 is valid (a CR3 was loaded in L1) */
+	uint64_t nested_owner_cr3;    /* the L1 hypervisor process */
 	uint64_t l2_reported_cr3;     /* CR3 reported in nested mode: L2's (for its next entry) */
 	bool has_l2_reported_cr3;
 	uint64_t l2_cr3;              /* CR3 loaded by the last entry into L2 */

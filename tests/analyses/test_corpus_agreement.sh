@@ -10,7 +10,8 @@ source "$VMFLOW_SOURCE_DIR/tests/lib/assert.sh"
 check() { # SCENARIO MIN_PERCENT [PATH_PREFIX]
   local s=$1 min=$2 prefix=${3:-}
   if [ -d "$T/$s.out" ]; then :
-  elif ! "$VMFLOW" synth "$VMFLOW_SOURCE_DIR/corpora/$s.yaml" -o "$T/$s.trace" --truth "$T/$s.truth" >/dev/null 2>"$T/$s.err"; then
+  elif ! "$VMFLOW" synth "$VMFLOW_SOURCE_DIR/corpora/$s.yaml" -o "$T/$s.trace" --truth "$T/$s.truth" \
+         --truth-summary "$T/$s.summary.json" >/dev/null 2>"$T/$s.err"; then
     not_ok "$s: synth failed: $(head -1 "$T/$s.err")"; return
   fi
   if [ ! -d "$T/$s.out" ] && ! "$VMFLOW" analyze "$T/$s.trace" -o "$T/$s.out" >/dev/null 2>"$T/$s.err"; then
@@ -25,7 +26,59 @@ check() { # SCENARIO MIN_PERCENT [PATH_PREFIX]
   got=$(printf '%s\n' "$out" | awk '/^agreement:/ { print $2 }')
   extra=$(printf '%s\n' "$out" | awk -F': ' '/^extra paths/ { split($2, a, " "); print a[1] }')
   [ "$rc" = 0 ] && ok "$s${prefix:+ ($prefix)}: agreement $got >= $min%" || not_ok "$s${prefix:+ ($prefix)}: agreement $got < $min%"
-  [ -n "$prefix" ] || expect_eq "$extra" 0 "$s: no result path the truth lacks"
+  [ -n "$prefix" ] && return
+  expect_eq "$extra" 0 "$s: no result path the truth lacks"
+  # exits.tsv per (VM, vCPU, reason): count and total handling time equal the truth's, exactly.
+  python3 - "$T/$s.summary.json" "$T/$s.out/exits.tsv" <<'PY' && ok "$s: exits.tsv equals the truth summary's exits" || not_ok "$s: exits.tsv differs from the truth summary"
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = {(vm["pid"], v["vcpu"], e["reason"]): (e["count"], e["total_ns"])
+        for vm in s["vms"] for v in vm["vcpus"] for e in v["exits"]}
+got = {}
+for line in open(sys.argv[2]).read().splitlines()[1:]:
+    f = line.split("\t")
+    if f[1] != "all":
+        got[(int(f[0]), int(f[1]), f[2])] = (int(f[3]), int(f[5]))
+bad = [(k, want.get(k), got.get(k)) for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
+for b in bad[:5]:
+    print("  differs:", b, file=sys.stderr)
+sys.exit(1 if bad or not want else 0)
+PY
+}
+
+# check_wakers SCENARIO MIN: the "wait" rows of wakers.tsv (who woke each halted vCPU, per
+# class) against the truth summary's wake-up edges; prints the share of agreeing edges.
+check_wakers() {
+  local s=$1 min=$2 got
+  got=$(python3 - "$T/$s.summary.json" "$T/$s.out/wakers.tsv" 2>/dev/null <<'PY'
+import json, sys, collections, re
+s = json.load(open(sys.argv[1]))
+def norm(x):
+    m = re.match(r"VMs/(\d+)/vCPUs/(\d+)$", x)
+    if m: return "vcpu:%s/%s" % m.groups()
+    m = re.match(r"vhost-(\d+)/\d+$", x)
+    if m: return "vhost:" + m.group(1)
+    m = re.match(r"[^/]*/(\d+)$", x)
+    if m: return "qemu:" + m.group(1)
+    return x
+truth = collections.Counter()
+for w in s["wakeups"]:
+    truth[(norm(w["waker"]), norm(w["wakee"]), w["class"])] += w["count"]
+got = collections.Counter()
+for line in open(sys.argv[2]).read().splitlines()[1:]:
+    f = line.split("\t")
+    if f[0] == "wait":
+        got[(f[1], f[2], f[3])] += int(f[4])
+tk = set(truth) | set(got)
+agree = sum(min(truth[k], got[k]) for k in tk); tot = sum(truth.values())
+print("%.3f" % (100.0 * agree / tot if tot else 100.0), tot, agree)
+for k in sorted(tk, key=lambda k: -abs(truth[k]-got[k]))[:4]:
+    if truth[k] != got[k]: print(" ", k, truth[k], got[k], file=sys.stderr)
+PY
+)
+  got=${got%% *}
+  awk -v g="$got" -v m="$min" 'BEGIN { exit !(g != "" && g + 0 >= m + 0) }' \
+    && ok "$s: wake-up edges agree $got% >= $min%" || not_ok "$s: wake-up edges agree $got% < $min%"
 }
 
 check default 99.9
@@ -39,6 +92,10 @@ check processes 99.9             # guest processes from addons_vcpu_enter_guest
 check processes-kvm-cr 99.9      # guest processes from kvm_x86_cr CR3 writes
 check nested 99.9                # VMX nesting (VMLAUNCH / VMRESUME, addons)
 check nested-svm 99.9            # SVM nesting (VMRUN, nested_vmrun, kvm_x86_cr)
+check_wakers default 99.9
+check_wakers ipi 99.9
+check_wakers disk-net 99.9       # measured 99.925 % (one disk vector not learned yet)
+check_wakers apicv 99.8          # measured 99.860 % (a wait still open at the end)
 check nested 99.9 VMs/1000/Nested/
 check nested-svm 99.9 VMs/1000/Nested/
 

@@ -101,7 +101,11 @@ static void test_features_of_a_vcpu_and_its_processes(void **state)
 	assert_string_equal(cell(text, "process", "1000", "0xa000", "wait_timer_total_ns"), "490");
 	assert_string_equal(cell(text, "process", "1000", "0xa000", "preempted_guest_count"), "1");
 	assert_string_equal(cell(text, "process", "1000", "0xa000", "exit_EPT_VIOLATION"), "2");
-	assert_string_equal(cell(text, "process", "1000", "0xa000", "inj_timer"), "NA");
+	/* the timer interrupt went to the halted process (still loaded), the IPI to 0xb000 */
+	assert_string_equal(cell(text, "process", "1000", "0xa000", "inj_timer"), "1");
+	assert_string_equal(cell(text, "process", "1000", "0xa000", "inj_ipi"), "0");
+	assert_string_equal(cell(text, "process", "1000", "0xb000", "inj_ipi"), "1");
+	assert_string_equal(cell(text, "process", "1000", "0xb000", "process_switches"), "NA");
 	assert_string_equal(cell(text, "process", "1000", "0xb000", "preempted_host_count"), "1");
 	assert_string_equal(cell(text, "process", "1000", "0xb000", "exit_EXTERNAL_INTERRUPT"), "1");
 	free(text);

@@ -314,6 +314,36 @@ static void test_nested_cr3_writes_belong_to_l2(void **state)
 	fx_close(&f);
 }
 
+/* No CR3 at all (a real SVM trace without addons or kvm_x86_cr): guest_l2, no Nested paths. */
+static void test_nesting_without_cr3(void **state)
+{
+	struct fx f;
+	struct vf_event ev;
+
+	(void)state;
+	fx_open(&f, NULL);
+	sw(&f, 100, 0, 0, RUNNABLE, 1001);
+	entry(&f, 200, 0, 1001, 0);
+	exit_isa(&f, 300, 0, 1001, 0, 0x080 /* VMRUN */, SVM, true);
+	ev = base(&f, 301, 0, VF_EV_KVM_NESTED_VMRUN, 1001);
+	feed(&f, &ev);
+	entry(&f, 320, 0, 1001, 0);
+	exit_isa(&f, 400, 0, 1001, 0, 0x078 /* HLT of L2, reflected */, SVM, true);
+	nested_inject(&f, 405, 0, 1001);
+	entry(&f, 420, 0, 1001, 0);
+	finish(&f, 500);
+	f.prefix = "VMs/1000/";
+	CHECK(&f, {"VMs/1000/vCPUs/0/Exit", 300, 320, "VMRUN"},
+	      {"VMs/1000/vCPUs/0/Exit", 400, 420, "HLT"},
+	      {"VMs/1000/vCPUs/0/Status", 100, 200, "hypervisor"},
+	      {"VMs/1000/vCPUs/0/Status", 200, 300, "guest"},
+	      {"VMs/1000/vCPUs/0/Status", 300, 320, "hypervisor"},
+	      {"VMs/1000/vCPUs/0/Status", 320, 400, "guest_l2"},
+	      {"VMs/1000/vCPUs/0/Status", 400, 420, "hypervisor"},
+	      {"VMs/1000/vCPUs/0/Status", 420, 500, "guest"});
+	fx_close(&f);
+}
+
 /* No CR3 in the trace: no process paths at all. */
 static void test_no_cr3_no_process_paths(void **state)
 {
@@ -343,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_nested_vm_paths),
 		cmocka_unit_test(test_vmptrld_is_not_nesting),
 		cmocka_unit_test(test_nested_cr3_writes_belong_to_l2),
+		cmocka_unit_test(test_nesting_without_cr3),
 		cmocka_unit_test(test_no_cr3_no_process_paths),
 	};
 

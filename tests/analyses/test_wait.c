@@ -7,6 +7,23 @@
  */
 #include "analyses/feed.h"
 
+/* The "wait" rows of wakers.tsv (who woke the halted vCPUs). */
+static char *wait_wakers(struct fx *f)
+{
+	struct vf_error err = {0};
+	char *text = NULL, *rows;
+	size_t size = 0;
+	FILE *fp = open_memstream(&text, &size);
+
+	assert_non_null(fp);
+	assert_int_equal(vf_analysis_write_wakers(f->a, fp, &err), VF_OK);
+	fclose(fp);
+	rows = strstr(text, "\nwait\t");
+	rows = strdup(rows ? rows + 1 : "");
+	free(text);
+	return rows;
+}
+
 /* vCPU 0 of VM 1000 runs from 100 on cpu 0, halts at 300 and blocks at 310. */
 static void halt_vcpu0(struct fx *f)
 {
@@ -20,6 +37,7 @@ static void halt_vcpu0(struct fx *f)
 static void test_apicv_timer_from_idle_context(void **state)
 {
 	struct fx f;
+	char *text;
 
 	(void)state;
 	fx_open(&f, NULL);
@@ -37,6 +55,9 @@ static void test_apicv_timer_from_idle_context(void **state)
 	      {"VMs/1000/vCPUs/0/Status", 1010, 1050, "hypervisor"},
 	      {"VMs/1000/vCPUs/0/Status", 1050, 1100, "guest"});
 	assert_int_equal(vf_analysis_borrow_counters(f.a)->accept_irq_wait_count, 1);
+	text = wait_wakers(&f);
+	assert_string_equal(text, "wait\ttimer\tvcpu:1000/0\ttimer\t1\n");
+	free(text);
 	fx_close(&f);
 }
 
@@ -44,6 +65,7 @@ static void test_apicv_timer_from_idle_context(void **state)
 static void test_apicv_ipi_from_sibling_vcpu(void **state)
 {
 	struct fx f;
+	char *text;
 
 	(void)state;
 	fx_open(&f, NULL);
@@ -63,6 +85,10 @@ static void test_apicv_ipi_from_sibling_vcpu(void **state)
 	      {"VMs/1000/vCPUs/0/Status", 310, 600, "wait_task"},
 	      {"VMs/1000/vCPUs/0/Status", 600, 650, "hypervisor"},
 	      {"VMs/1000/vCPUs/0/Status", 650, 700, "guest"});
+	/* who woke it: the vCPU that sent the IPI, not whatever ran where the wake-up was traced */
+	text = wait_wakers(&f);
+	assert_string_equal(text, "wait\tvcpu:1000/1\tvcpu:1000/0\ttask\t1\n");
+	free(text);
 	fx_close(&f);
 }
 
@@ -131,6 +157,7 @@ static void test_apicv_idle_context_picks_vcpu_of_this_cpu(void **state)
 static void test_apicv_disk_from_main_thread(void **state)
 {
 	struct fx f;
+	char *text;
 
 	(void)state;
 	fx_open(&f, NULL);
@@ -146,6 +173,9 @@ static void test_apicv_disk_from_main_thread(void **state)
 	      {"VMs/1000/vCPUs/0/Status", 310, 810, "wait_disk"},
 	      {"VMs/1000/vCPUs/0/Status", 810, 850, "hypervisor"},
 	      {"VMs/1000/vCPUs/0/Status", 850, 900, "guest"});
+	text = wait_wakers(&f);
+	assert_string_equal(text, "wait\tqemu:1000\tvcpu:1000/0\tdisk\t1\n");
+	free(text);
 	fx_close(&f);
 }
 
@@ -294,6 +324,55 @@ static void test_apicv_silent_wake_up_is_the_timer(void **state)
 	fx_close(&f);
 }
 
+/*
+ * A halted vCPU woken and blocked again 40 times (spurious wake-ups: no KVM event)
+ * before the timer injection: every one of those waits is wait_timer, whatever the
+ * length of the chain (the held segments spill to disk).
+ */
+static void test_long_chain_of_spurious_wake_ups(void **state)
+{
+	struct fx f;
+	struct vf_error err = {0};
+	struct vf_history_iter *it;
+	uint32_t p, v;
+	int64_t st, en, t = 310, covered = 0;
+	int waits = 0, i;
+
+	(void)state;
+	fx_open(&f, NULL);
+	halt_vcpu0(&f);
+	for (i = 0; i < 40; i++) {
+		sw(&f, t + 100, 0, 0, RUNNABLE, 1001);
+		sw(&f, t + 110, 0, 1001, BLOCKED, 0);
+		t += 110;
+	}
+	sw(&f, t + 100, 0, 0, RUNNABLE, 1001);
+	inj(&f, t + 110, 0, 1001, 236);
+	entry(&f, t + 120, 0, 1001, 0);
+	finish(&f, t + 200);
+	it = vf_history_iter_new(f.h, &err);
+	assert_non_null(it);
+	while (vf_history_iter_next(it, &p, &st, &en, &v)) {
+		const char *value = vf_history_value_name(f.h, v);
+
+		if (strcmp(vf_history_path_name(f.h, p), "VMs/1000/vCPUs/0/Status") != 0 ||
+		    st < 310 || en > t + 100) {
+			continue;
+		}
+		if (strcmp(value, "wait_timer") == 0) {
+			waits++;
+			covered += en - st;
+		} else {
+			assert_string_equal(value, "hypervisor");
+			assert_int_equal(en - st, 10);
+		}
+	}
+	assert_int_equal(vf_history_iter_free(it, &err), VF_OK);
+	assert_int_equal(waits, 41);
+	assert_int_equal(covered, 41 * 100);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_preset_disk_and_net_vectors),
 		cmocka_unit_test(test_net_wait_ends_at_switch_in),
 		cmocka_unit_test(test_apicv_silent_wake_up_is_the_timer),
+		cmocka_unit_test(test_long_chain_of_spurious_wake_ups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

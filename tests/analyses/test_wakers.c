@@ -56,11 +56,31 @@ static void test_one_count_per_wake_up(void **state)
 	wake(&f, 640, 0, VF_EV_SCHED_WAKING, 1001, 1050);
 	finish(&f, 700);
 	text = wakers_text(&f);
-	assert_string_equal(text, "level\twaker\twakee\tcount\n"
-				  "vcpu\tidle\tvcpu:1000/0\t1\n"
-				  "vcpu\tvcpu:2000/0\tvcpu:1000/0\t1\n"
-				  "vcpu\tvcpu:1000/0\tvhost:1000\t1\n"
-				  "process\tidle\tprocess:1000/0xa000\t1\n");
+	assert_string_equal(text, "level\twaker\twakee\tclass\tcount\n"
+				  "vcpu\tidle\tvcpu:1000/0\t-\t1\n"
+				  "vcpu\tvcpu:2000/0\tvcpu:1000/0\t-\t1\n"
+				  "vcpu\tvcpu:1000/0\tvhost:1000\t-\t1\n"
+				  "process\tidle\tprocess:1000/0xa000\t-\t1\n");
+	free(text);
+	fx_close(&f);
+}
+
+/* A thread woken before its first kvm event is named by what it turned out to be. */
+static void test_threads_named_at_the_end(void **state)
+{
+	struct fx f;
+	char *text;
+
+	(void)state;
+	fx_open(&f, NULL);
+	sw(&f, 100, 0, 0, RUNNABLE, 1000);           /* the QEMU main thread */
+	wake(&f, 150, 0, VF_EV_SCHED_WAKING, 1000, 1001);
+	sw(&f, 200, 0, 1000, BLOCKED, 1001);
+	entry(&f, 300, 0, 1001, 0);                  /* only now known to be vCPU 0 */
+	finish(&f, 400);
+	text = wakers_text(&f);
+	assert_string_equal(text, "level\twaker\twakee\tclass\tcount\n"
+				  "vcpu\tqemu:1000\tvcpu:1000/0\t-\t1\n");
 	free(text);
 	fx_close(&f);
 }
@@ -97,7 +117,7 @@ static void test_critical_path_edges(void **state)
 			    "vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n"
 			    "1000\t-\t0xa000\t200\t300\t100\tRUNNING\tHL1\t-\n"
 			    "1000\t-\t0xa000\t300\t310\t10\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t310\t1000\t690\tTIMER\tHL1\tidle\n"
+			    "1000\t-\t0xa000\t310\t1000\t690\tTIMER\tHL1\ttimer\n"
 			    "1000\t-\t0xa000\t1000\t1020\t20\tRUNNING\tHL0\t-\n"
 			    "1000\t-\t0xa000\t1020\t1100\t80\tRUNNING\tHL1\t-\n"
 			    "1000\t-\t0xa000\t1100\t1110\t10\tRUNNING\tHL0\t-\n"
@@ -108,11 +128,54 @@ static void test_critical_path_edges(void **state)
 	fx_close(&f);
 }
 
+/* An IPI wait: woken_by is the vCPU that sent the IPI (its accept_irq), not the tracing context. */
+static void test_critical_path_ipi_woken_by_sender(void **state)
+{
+	struct fx f;
+	struct vf_error err = {0};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp;
+
+	(void)state;
+	fx_open(&f, NULL);
+	sw(&f, 100, 0, 0, RUNNABLE, 1001);
+	sw(&f, 100, 1, 0, RUNNABLE, 1002);
+	enter_guest(&f, 150, 0, 1001, 0, 0xa000, 0);
+	enter_guest(&f, 150, 1, 1002, 1, 0xb000, 0);
+	entry(&f, 200, 0, 1001, 0);
+	entry(&f, 200, 1, 1002, 1);
+	vexit(&f, 300, 0, 1001, 0, HLT);
+	sw(&f, 310, 0, 1001, BLOCKED, 0);
+	vexit(&f, 500, 1, 1002, 1, 32 /* MSR_WRITE: ICR */);
+	accept_apic(&f, 501, 1, 1002, 0, 251);
+	wake(&f, 502, 0, VF_EV_SCHED_WAKING, 0, 1001); /* traced on the idle CPU 0 */
+	entry(&f, 510, 1, 1002, 1);
+	sw(&f, 600, 0, 0, RUNNABLE, 1001);
+	inj(&f, 610, 0, 1001, 251);
+	entry(&f, 620, 0, 1001, 0);
+	finish(&f, 700);
+	fp = open_memstream(&text, &size);
+	assert_int_equal(vf_analysis_write_critical_path(f.a, 0xa000, fp, &err), VF_OK);
+	fclose(fp);
+	assert_string_equal(text,
+			    "vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n"
+			    "1000\t-\t0xa000\t200\t300\t100\tRUNNING\tHL1\t-\n"
+			    "1000\t-\t0xa000\t300\t310\t10\tRUNNING\tHL0\t-\n"
+			    "1000\t-\t0xa000\t310\t600\t290\tIPI\tHL1\tvcpu:1000/1\n"
+			    "1000\t-\t0xa000\t600\t620\t20\tRUNNING\tHL0\t-\n"
+			    "1000\t-\t0xa000\t620\t700\t80\tRUNNING\tHL1\t-\n");
+	free(text);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_count_per_wake_up),
+		cmocka_unit_test(test_threads_named_at_the_end),
 		cmocka_unit_test(test_critical_path_edges),
+		cmocka_unit_test(test_critical_path_ipi_woken_by_sender),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/u64map.h"
@@ -1581,6 +1585,69 @@ void vf_trace_info_init(struct vf_trace_info *info)
 	info->naming = VF_NAMING_LTTNG_2_13;
 }
 
+/*
+ * libbabeltrace2 2.0.4 aborts the whole process (BT_ASSERT) on some corrupt packet
+ * headers while src.ctf.fs indexes the stream files, e.g. a content_size above 2^63
+ * (tests/fuzz/corpus/ctf_stream/bt2-negative-content-size). Indexing reads only packet
+ * headers and contexts, so it is cheap to run once in a child process first: if the
+ * child dies, the trace is reported as corrupt instead of vmflow dying with it.
+ */
+static enum vf_status probe_indexing(const char *trace_dir, struct vf_error *err)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		return VF_OK; /* cannot probe: read directly, as babeltrace2 itself would */
+	}
+	if (pid == 0) {
+		const bt_plugin *ctf = NULL;
+		const bt_component_class_source *fs;
+		const bt_component_source *src = NULL;
+		bt_graph *graph;
+		bt_value *params, *inputs = NULL;
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (devnull >= 0) {
+			dup2(devnull, STDERR_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+		}
+		bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
+		if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, &ctf) !=
+		    BT_PLUGIN_FIND_STATUS_OK) {
+			_exit(0);
+		}
+		fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
+		graph = bt_graph_create(0);
+		params = bt_value_map_create();
+		if (fs && graph && params &&
+		    bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ==
+		        BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK &&
+		    bt_value_array_append_string_element(inputs, trace_dir) ==
+		        BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
+			/* Errors are reported by the real run; only a crash matters here. */
+			(void)bt_graph_add_source_component(graph, fs, "src", params,
+			                                    BT_LOGGING_LEVEL_NONE, &src);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			return VF_OK;
+		}
+	}
+	if (WIFSIGNALED(status)) {
+		VF_ERROR_SET(err, VF_ERR_INPUT, trace_dir,
+		             "corrupt CTF stream: libbabeltrace2 aborted while indexing the packets "
+		             "(signal %d; a packet header or context holds impossible sizes)",
+		             WTERMSIG(status));
+		return VF_ERR_INPUT;
+	}
+	return VF_OK;
+}
+
 enum vf_status vf_ctf_read(const char *path, const struct vf_reader_callbacks *cbs,
                            struct vf_trace_info *info, struct vf_error *err)
 {
@@ -1610,7 +1677,10 @@ enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_call
 	vf_u64map_init(&r.classes);
 	vf_u64map_init(&r.sclasses);
 
-	status = run_graph(&r, info->path);
+	status = probe_indexing(info->path, err);
+	if (status == VF_OK) {
+		status = run_graph(&r, info->path);
+	}
 
 	if (r.last_packet_end_ns > info->end_ns) {
 		info->end_ns = r.last_packet_end_ns;

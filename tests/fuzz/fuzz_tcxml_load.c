@@ -2,8 +2,8 @@
 /*
  * fuzz_tcxml_load.c - libFuzzer target for the Trace Compass XML loader and
  * engine: parse + (optionally) schema-validate + compile the input, then run
- * its first analysis and its views' analyses over a small built-in event
- * stream. Byte 0 of the input selects options (bit 0: skip the schema, so
+ * its analyses over a small built-in event stream, and its views over a
+ * small stub trace written once to the scratch folder. Byte 0 of the input selects options (bit 0: skip the schema, so
  * the compiler sees invalid structures too; bit 1: allow script values).
  *
  * Built with clang -fsanitize=fuzzer when VMFLOW_FUZZ=ON (tests/fuzz/
@@ -87,6 +87,27 @@ static void fz_run(const struct vf_tcx_file *f, const struct vf_tcx_analysis *a)
 	vf_tcx_run_free(r);
 }
 
+/* A stub trace with the fields the built-in stream has (written once). */
+static const char *fz_stub_trace(void)
+{
+	static char path[512];
+	static const char text[] =
+	    "<trace>\n"
+	    "<event timestamp=\"1\" name=\"entry\"><field name=\"cpu\" type=\"int\" value=\"0\"/>"
+	    "<field name=\"op\" type=\"string\" value=\"op1\"/></event>\n"
+	    "<event timestamp=\"3\" name=\"exit\"><field name=\"cpu\" type=\"int\" value=\"1\"/>"
+	    "<field name=\"testField\" type=\"long\" value=\"7\"/></event>\n"
+	    "<event timestamp=\"6\" name=\"kvm_exit\"><field name=\"cpu\" type=\"int\" value=\"0\"/>"
+	    "<field name=\"exit_reason\" type=\"long\" value=\"32\"/></event>\n"
+	    "</trace>\n";
+
+	if (!path[0]) {
+		snprintf(path, sizeof(path), "%s/fuzz_trace.xml", vf_fuzz_scratch_dir());
+		vf_fuzz_write_file(path, (const uint8_t *)text, sizeof(text) - 1);
+	}
+	return path;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vf_tcx_load_opts lo = {0};
@@ -105,8 +126,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (f->error_count == 0) {
+		FILE *null_out = fopen("/dev/null", "w");
+
 		for (i = 0; i < f->analysis_count && i < 4; i++) {
 			fz_run(f, &f->analyses[i]);
+		}
+		for (i = 0; null_out && i < f->view_count && i < 2; i++) {
+			const struct vf_tcx_file *files[1] = {f};
+
+			vf_error_clear(&err);
+			vf_tcx_view_write(files, 1, &f->views[i], fz_stub_trace(), NULL, 7, null_out, &err);
+		}
+		if (null_out) {
+			fclose(null_out);
 		}
 	}
 	vf_tcx_file_free(f);

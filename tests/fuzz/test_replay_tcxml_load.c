@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz_util.c"
 #include "fuzz/fuzz_tcxml_load.c"
 #include "fuzz/replay.c"
 
@@ -83,5 +84,7 @@ int main(void)
 		cmocka_unit_test(test_replay),
 	};
 
+	setenv("TMPDIR", VMFLOW_TEST_TMP, 1);
+	vf_test_tmpdir("fuzz_tcxml_load");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

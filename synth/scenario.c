@@ -1862,9 +1862,10 @@ static enum vf_status read_trace(struct pctx *c, yaml_node_t *n)
 	struct key_spec keys[] = {
 	    {"naming", 0, 0},       {"packet_size", 0, 0}, {"contexts", 0, 0},
 	    {"clock_offset", 0, 0}, {"cr3", 0, 0},         {"start", 0, 0},
-	    {"discard", 0, 0}};
+	    {"discard", 0, 0},      {"statedump", 0, 0}};
 	const size_t nk = sizeof(keys) / sizeof(keys[0]);
 	yaml_node_t *v;
+	bool statedump_given = false;
 
 	if (collect_map(c, n, "trace", keys, nk) != VF_OK) {
 		return VF_ERR_INPUT;
@@ -1899,6 +1900,16 @@ static enum vf_status read_trace(struct pctx *c, yaml_node_t *n)
 	if ((v = spec_value(keys, nk, "contexts")) &&
 	    read_bool(c, v, "trace.contexts", &scn->trace.contexts) != VF_OK) {
 		return VF_ERR_INPUT;
+	}
+	if ((v = spec_value(keys, nk, "statedump"))) {
+		if (read_bool(c, v, "trace.statedump", &scn->trace.statedump) != VF_OK) {
+			return VF_ERR_INPUT;
+		}
+		statedump_given = true;
+	}
+	/* Without pid/tid contexts the statedump is the only tid -> pid map, as with lttng. */
+	if (!statedump_given) {
+		scn->trace.statedump = !scn->trace.contexts;
 	}
 	if ((v = spec_value(keys, nk, "cr3"))) {
 		const char *s;

@@ -211,6 +211,7 @@ struct vf_scenario {
 		enum vf_event_naming naming;
 		uint32_t packet_size;
 		bool contexts;
+		bool statedump;      /* lttng_statedump_process_state for every thread at session start */
 		int64_t clock_offset_ns;
 		enum vf_scn_cr3 cr3;
 		int64_t start_ns; /* the session starts here (mid-run): nothing is written before */

@@ -447,6 +447,35 @@ static enum vf_status run_action(struct vf_sim *s, const struct vf_sim_action *a
 	}
 }
 
+/*
+ * What lttng-sessiond's state dump writes when the session starts: one
+ * lttng_statedump_process_state per thread (tid, pid, name; type 0 = user
+ * thread, status 5 = waiting, 6 = running), from CPU 0 at the session start.
+ */
+static enum vf_status emit_statedump(struct vf_sim *s)
+{
+	int64_t saved_now = s->now;
+	enum vf_status st = VF_OK;
+	uint32_t i;
+
+	s->now = s->scn->trace.start_ns;
+	for (i = 0; st == VF_OK && i < s->thread_count; i++) {
+		const struct vf_sim_thread *th = &s->threads[i];
+		struct vf_event ev;
+
+		vf_sim_event_init(s, &ev, VF_EV_STATEDUMP_PROCESS_STATE, 0);
+		ev.u.statedump.tid = th->tid;
+		ev.u.statedump.pid = th->pid;
+		ev.u.statedump.ppid = 1;
+		memcpy(ev.u.statedump.name, th->comm, VF_COMM_LEN);
+		ev.u.statedump.status = s->cpus[th->cpu].curr == th ? 6 : 5;
+		ev.u.statedump.cpu = th->cpu;
+		st = vf_sim_emit(s, &ev);
+	}
+	s->now = saved_now;
+	return st;
+}
+
 enum vf_status vf_sim_run(const struct vf_scenario *scn, struct vf_sink *sink,
                           struct vf_truth *truth, struct vf_sim_stats *stats, struct vf_error *err)
 {
@@ -474,6 +503,9 @@ enum vf_status vf_sim_run(const struct vf_scenario *scn, struct vf_sink *sink,
 		vf_truth_set_begin(truth, s.base_ns + scn->trace.start_ns);
 	}
 	st = build(&s);
+	if (st == VF_OK && scn->trace.statedump) {
+		st = emit_statedump(&s);
+	}
 	while (st == VF_OK && s.heap_len > 0 && s.heap[0].t < scn->duration_ns) {
 		struct vf_sim_action a = pop(&s);
 

@@ -27,7 +27,7 @@ midrun 26359994d0409e26 9ef7906a59868859
 discard 223b9690c8422033 b63b545224408bc8
 halt-poll a295876d7a79f823 cde80c1eeb60d49d
 legacy cae21ec6cb9478af f5ce05634e9106f4
-nocontext ce8f777040295304 6243be85ee0e4583
+nocontext 2353232661a326f1 6243be85ee0e4583
 PINS
 
 # a second run of one scenario: the same bytes

@@ -71,12 +71,8 @@ bt_head=$(babeltrace2 "$T/nocontext-trace" | head -n 200)
 if printf '%s' "$bt_head" | grep -q 'tid = .*}, { \|{ pid = '; then not_ok "nocontext: events carry no pid/tid context"; else ok "nocontext: events carry no pid/tid context"; fi
 expect_eq "$(truth_consistent "$TRUTH" $END_NS_500MS)" ok "nocontext: truth intervals sorted, disjoint, gap-free to the end"
 run_cmd "$VMFLOW" analyze "$T/nocontext-trace" -o "$T/nocontext-out"
-if [ "$rc" = 0 ]; then
-  OUT=$T/nocontext-out
-  compare_min nocontext 99
-else
-  # Not pinned: the analysis does not read traces without contexts yet.
-  echo "# nocontext: analyze does not support this trace yet: $err"
-fi
+expect_eq "$rc" 0 "nocontext: analyze maps threads to VMs through the state dump"
+OUT=$T/nocontext-out
+compare_min nocontext 99.9
 
 finish

@@ -5,10 +5,18 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bash "$top/.ci/install-deps.sh"
+# The vmtests need QEMU, lttng-tools/ust and shellcheck, and lttng-modules built
+# (once, cached) for the TCG lab's guest kernel: outside ctest's per-test timeout.
+bash "$top/vmtests/install-deps.sh"
+bash "$top/vmtests/tcg/build-modules.sh"
 status=0
 for kind in normal sanitize; do
   dir=$(bash "$top/.ci/build.sh" "$kind")
   echo "== ctest ($kind build: $dir)"
+  # The QEMU/TCG recordings (real KVM inside an emulated AMD host) run once, in the normal build.
+  tcg=0
+  [ "$kind" = normal ] && tcg=1
+  VMFLOW_VMTESTS_TCG=$tcg \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 900 || status=1
 done

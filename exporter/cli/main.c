@@ -103,6 +103,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			print_help(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--mi-version")) {
+			/* Trace Compass asks the LAMI version of the program itself (docs/outputs.md). */
+			printf("1.0\n");
+			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("vmflow %s\n", VMFLOW_VERSION);
 			return 0;

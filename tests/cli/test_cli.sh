@@ -7,6 +7,9 @@ run_cmd "$VMFLOW" --version
 expect_eq "$rc" 0 "--version exits 0"
 printf '%s' "$out" | grep -qE '^vmflow [0-9]+\.[0-9]+\.[0-9]+$' && ok "--version prints the version" || not_ok "--version output: $out"
 
+run_cmd "$VMFLOW" --mi-version
+expect_eq "$out" "1.0" "--mi-version answers the LAMI version (Trace Compass asks the program itself)"
+
 run_cmd "$VMFLOW" --help
 expect_eq "$rc" 0 "--help exits 0"
 for verb in analyze synth compare stats tcxml corpus lami; do
@@ -18,15 +21,16 @@ expect_fail 2 "unknown option '--bogus'" "unknown global option is a usage error
 run_cmd "$VMFLOW"
 expect_eq "$rc" 2 "no verb is a usage error"
 
-for verb in analyze synth compare stats tcxml; do
+for verb in analyze synth compare stats tcxml corpus lami; do
   run_cmd "$VMFLOW" "$verb" --help
   expect_eq "$rc" 0 "$verb --help exits 0"
   printf '%s' "$out" | grep -q "Usage: vmflow $verb" && ok "$verb --help shows usage" || not_ok "$verb --help shows usage"
 done
 
-# Verbs of later issues answer clearly until they land.
-for verb in corpus lami; do
-  expect_fail 2 "vmflow $verb: not implemented yet" "$verb is not implemented yet" -- "$VMFLOW" "$verb"
+# Missing operands are usage errors (exit 2), for every verb that takes one.
+for verb in analyze synth stats lami; do
+  run_cmd "$VMFLOW" "$verb"
+  expect_eq "$rc" 2 "$verb without operands is a usage error"
 done
 
 finish

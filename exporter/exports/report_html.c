@@ -96,6 +96,7 @@ struct report {
 	struct state states[MAX_STATES];
 	int64_t states_total[MAX_STATES]; /* ns per state over every row */
 	size_t state_count;
+	size_t palette_count;             /* states[0 .. palette_count) are the palette's */
 	uint8_t *value_state;        /* owned: history value id -> state index */
 	struct row *rows;            /* owned */
 	size_t row_count, rows_total;
@@ -267,6 +268,7 @@ static void init_states(struct report *R)
 		R->states[i].b = pal[i].b;
 	}
 	R->state_count = i;
+	R->palette_count = i;
 	for (v = 0; v < nv; v++) {
 		const char *name = vf_history_value_name(R->h, v);
 		const struct vf_palette_entry *pe = vf_palette_lookup(name);
@@ -605,8 +607,11 @@ static void write_legend(FILE *fp, const struct report *R)
 
 	fputs("<p class=\"legend\">", fp);
 	for (i = 0; i < R->state_count; i++) {
-		if (R->states_total[i] == 0 && i >= 13) {
-			continue; /* only standard vCPU states and values present */
+		/* the vCPU states always; guest process states and other values when present */
+		if (R->states_total[i] == 0 &&
+		    (i >= R->palette_count || strcmp(R->states[i].value, "running") == 0 ||
+		     strcmp(R->states[i].value, "preempted_guest") == 0)) {
+			continue;
 		}
 		fprintf(fp,
 			"<span class=\"li\"><span class=\"sw\" style=\"background:#%02x%02x%02x\">"

@@ -43,7 +43,8 @@
  * a blocking switch out after HLT, wait_host after any other exit. It cannot
  * tell the wake-up cause of a wait, nested guests, or a vCPU thread before
  * its first kvm event. Exit counts: VMs/<pid>/Exits/<reason> and
- * Exits/<reason>, +1 at each kvm_x86_exit whose reason has a name.
+ * Exits/<reason>, +1 at each kvm_x86_exit whose reason has a name. The
+ * legacy event names kvm_entry/kvm_exit (older kernels) are handled alike.
  *
  * The results analysis declares the generic CTF trace type, so it applies to
  * the results trace (and, harmlessly and empty, to the host kernel trace);
@@ -719,12 +720,13 @@ static void write_kernel_provider(FILE *fp, const struct status_list *l)
 	      "\t\t</eventHandler>\n\n",
 	      fp);
 
-	/* kvm_x86_entry / kvm_x86_exit */
-	for (i = 0; i < 2; i++) {
-		int is_exit = i == 1;
+	/* kvm_x86_entry / kvm_x86_exit, and the names of older kernels (kvm_entry / kvm_exit) */
+	for (i = 0; i < 4; i++) {
+		static const char *const names[] = {"kvm_x86_entry", "kvm_x86_exit", "kvm_entry",
+						    "kvm_exit"};
+		int is_exit = i % 2 == 1;
 
-		fprintf(fp, "\t\t<eventHandler eventName=\"%s\">\n",
-			is_exit ? "kvm_x86_exit" : "kvm_x86_entry");
+		fprintf(fp, "\t\t<eventHandler eventName=\"%s\">\n", names[i]);
 		if (!is_exit) {
 			put_thread_value(fp, "vcpu",
 					 "<stateValue type=\"eventField\" value=\"vcpu_id\" />");

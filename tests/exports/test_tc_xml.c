@@ -88,7 +88,7 @@ static void test_generated_xml_maps_statuses_to_coloured_ints(void **state)
 	vf_history_value(h, "guest_l4");
 	text = vf_test_read_file(write_xml(dir, "vmflow.xml", h), NULL);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "<stateProvider id=\"org.vmflow.results\" version=\"1\">"));
+	assert_non_null(strstr(text, "<stateProvider id=\"org.vmflow.results\" version=\"2\">"));
 	assert_non_null(
 	    strstr(text, "<traceType id=\"org.eclipse.linuxtools.tmf.ui.type.ctf\" />"));
 	assert_non_null(strstr(text, "<eventHandler eventName=\"vmflow_vcpu_state\">"));
@@ -117,6 +117,79 @@ static void test_generated_xml_maps_statuses_to_coloured_ints(void **state)
 	vf_history_free(h);
 }
 
+static void add_interval(struct vf_history *h, const char *path, int64_t s, int64_t e,
+                         const char *value)
+{
+	struct vf_error err = {0};
+
+	assert_int_equal(vf_history_add(h, vf_history_path(h, path), s, e, vf_history_value(h, value),
+	                                &err),
+	                 VF_OK);
+}
+
+/* Every path round-trips: generic handlers, codes for any Status value, derived views. */
+static void test_generated_xml_covers_every_path_and_view(void **state)
+{
+	struct vf_error err = {0};
+	struct vf_history *h = vf_history_new(NULL, &err);
+	const char *dir = vf_test_tmpdir("tc_xml_views");
+	char *text;
+
+	(void)state;
+	add_interval(h, "VMs/12/vCPUs/0/Status", 0, 10, "guest");
+	add_interval(h, "VMs/5/vCPUs/1/Status", 0, 10, "hypervisor");
+	add_interval(h, "VMs/5/Processes/0x1000/Status", 0, 10, "running");
+	add_interval(h, "VMs/5/Processes/0x1000/Status", 10, 20, "zzz_custom");
+	add_interval(h, "VMs/5/Processes/0x2000/Status", 0, 10, "aaa_custom");
+	add_interval(h, "VMs/5/vCPUs/1/Exit", 0, 10, "not_a_status");
+	text = vf_test_read_file(write_xml(dir, "vmflow.xml", h), NULL);
+	assert_non_null(text);
+	/* fixed codes for process states, 1000 + k (name order) for other Status values only */
+	assert_non_null(strstr(text, "<definedValue name=\"running\" value=\"12\" />"));
+	assert_non_null(strstr(text, "<definedValue name=\"preempted_guest\" value=\"13\" />"));
+	assert_non_null(strstr(text, "<definedValue name=\"aaa_custom\" value=\"1000\" />"));
+	assert_non_null(strstr(text, "<definedValue name=\"zzz_custom\" value=\"1001\" />"));
+	assert_null(strstr(text, "not_a_status"));
+	/* generic events: depth 1 to 12, Status mapped, other leaves as strings */
+	assert_non_null(strstr(text, "<eventHandler eventName=\"vmflow_state_1\">"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"vmflow_state_12\">"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"vmflow_state_end_12\">"));
+	assert_null(strstr(text, "vmflow_state_13"));
+	assert_non_null(strstr(text, "<condition><field name=\"a4\" /><stateValue type=\"string\" "
+	                             "value=\"Status\" /></condition>"));
+	assert_non_null(strstr(text, "<stateAttribute type=\"eventField\" value=\"a11\" />"));
+	/* views: time graphs and XY, per-VM XY views in pid order */
+	assert_non_null(strstr(text, "<timeGraphView id=\"org.vmflow.results.processes\">"));
+	assert_non_null(strstr(text, "<timeGraphView id=\"org.vmflow.results.nested\">"));
+	assert_non_null(strstr(text, "<timeGraphView id=\"org.vmflow.results.waits\">"));
+	assert_non_null(strstr(text, "<entry path=\"Derived/Waits/*\">"));
+	assert_non_null(strstr(text, "<xyView id=\"org.vmflow.results.exitrate\">"));
+	assert_non_null(strstr(text, "<entry path=\"Derived/ExitsAll/*\" displayType=\"delta\">"));
+	assert_true(strstr(text, "<xyView id=\"org.vmflow.results.statetime.5\">") <
+	            strstr(text, "<xyView id=\"org.vmflow.results.statetime.12\">"));
+	assert_non_null(strstr(text, "<entry path=\"Derived/Time/12/*\" displayType=\"delta\">"));
+	assert_non_null(strstr(text, "<entry path=\"Derived/Exits/5/*\" displayType=\"delta\">"));
+	assert_non_null(strstr(text, "<stateValue type=\"eventField\" value=\"duration\" "
+	                             "increment=\"true\" />"));
+	/* the raw kernel trace provider */
+	assert_non_null(strstr(text, "<stateProvider id=\"org.vmflow.kernel\" version=\"2\">"));
+	assert_non_null(
+	    strstr(text, "<traceType id=\"org.eclipse.linuxtools.lttng2.kernel.tracetype\" />"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"sched_switch\">"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"kvm_x86_entry\">"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"kvm_x86_exit\">"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"kvm_entry\">"));
+	assert_non_null(strstr(text, "<eventHandler eventName=\"kvm_exit\">"));
+	assert_non_null(strstr(text, "<entry><stateValue type=\"long\" value=\"12\" />"
+	                             "<stateValue type=\"string\" value=\"HLT\" /></entry>"));
+	assert_non_null(strstr(text, "<entry><stateValue type=\"long\" value=\"120\" />"
+	                             "<stateValue type=\"string\" value=\"HLT\" /></entry>"));
+	assert_non_null(strstr(text, "<timeGraphView id=\"org.vmflow.kernel.vcpus\">"));
+	assert_non_null(strstr(text, "<xyView id=\"org.vmflow.kernel.exitrate\">"));
+	free(text);
+	vf_history_free(h);
+}
+
 static void test_status_codes_are_fixed(void **state)
 {
 	(void)state;
@@ -126,6 +199,8 @@ static void test_status_codes_are_fixed(void **state)
 	assert_int_equal(vf_tc_xml_status_code("hypervisor"), 3);
 	assert_int_equal(vf_tc_xml_status_code("wait_unknown"), 10);
 	assert_int_equal(vf_tc_xml_status_code("wait_host"), 11);
+	assert_int_equal(vf_tc_xml_status_code("running"), 12);
+	assert_int_equal(vf_tc_xml_status_code("preempted_guest"), 13);
 	assert_int_equal(vf_tc_xml_status_code("guest_l3"), 103);
 	assert_int_equal(vf_tc_xml_status_code("guest_l12"), 112);
 	assert_int_equal(vf_tc_xml_status_code("guest_l1"), -1);
@@ -258,6 +333,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_generated_xml_validates_with_libxml2_and_xmllint),
 	    cmocka_unit_test(test_generated_xml_maps_statuses_to_coloured_ints),
+	    cmocka_unit_test(test_generated_xml_covers_every_path_and_view),
 	    cmocka_unit_test(test_status_codes_are_fixed),
 	    cmocka_unit_test(test_invalid_analysis_is_rejected_with_file_line_and_problem),
 	    cmocka_unit_test(test_external_entities_are_not_loaded),

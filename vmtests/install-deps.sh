@@ -19,7 +19,7 @@ for a in "$@"; do
   esac
 done
 packages=(qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs kmod xz-utils iproute2
-  gcc libc6-dev cmake pkg-config
+  gcc libc6-dev cmake pkg-config make patch binutils bc libelf-dev
   lttng-tools liblttng-ust-dev babeltrace2 python3-bt2 shellcheck)
 if [ "$lab" = 1 ]; then
   packages+=(lttng-modules-dkms "linux-headers-$(uname -r)")

@@ -23,6 +23,11 @@ printf '%s\n' "$err" | grep -E '^(L0|L1|WORK|KVMTEST|launch-vm.sh|record-tcg.sh)
 [ "$rc" = 0 ] || { finish; exit 1; }
 grep -q 'pinned to CPU 1' "$T/work/serial.log" && ok "the launcher pinned the vCPU threads in L0" || not_ok "vCPU pinning in L0"
 expect_eq "$(grep -c 'KVMTEST: ok' "$T/work/serial.log")" 3 "three nested L2 runs in L1"
+# vmtests/check-host.sh, run in L0 (a real KVM host with the lab's lttng-modules)
+for m in 'CHECK: ok: CPU has svm' 'CHECK: ok: kvm_amd nested=1' 'CHECK: ok: /dev/vhost-net present' \
+         'CHECK: ok: module lttng-tracer available' 'CHECK: ok: module lttng-probe-kvm-x86 available'; do
+  grep -qF "$m" "$T/work/serial.log" && ok "check-host in L0: '$m'" || not_ok "check-host in L0: '$m'"
+done
 
 F=$T/facts.tsv
 bash "$V/tcg/trace-facts.sh" "$T/rec/trace" > "$F"

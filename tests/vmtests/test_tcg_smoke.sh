@@ -5,6 +5,7 @@
 # vmtests/launch-vm.sh (-enable-kvm -cpu host,+svm,enforce, named and pinned
 # vCPU threads, virtio-blk on an iothread, virtio-net with vhost-net and
 # vhostforce=on); the L1 runs the workload and a nested L2 (kvmtest).
+# vmtests/check-host.sh runs in L0 too (its ok: lines are checked).
 # Serial markers are checked. No tracing, no module build.
 # Runs only when VMFLOW_VMTESTS_TCG=1 (.ci/test.sh sets it for one build).
 source "$VMFLOW_SOURCE_DIR/tests/lib/assert.sh"
@@ -17,7 +18,9 @@ t0=$(date +%s)
 run_cmd bash "$VMFLOW_SOURCE_DIR/vmtests/tcg/record-tcg.sh" --mode smoke --workdir "$T/work" --rounds 10
 expect_eq "$rc" 0 "L0 boots and runs the L1 launcher ($(printf '%s' "$err" | tail -2 | tr '\n' ' '))"
 S=$T/work/serial.log
-for m in 'L0: up' 'kvm=yes nested=1' 'vCPU 0 (thread' 'pinned to CPU 1' 'L1: net eth0' 'WORK: done' 'L1: done' 'L0: l1 rc=0' 'L0: done'; do
+for m in 'CHECK: ok: CPU has svm' 'CHECK: ok: /dev/kvm usable' 'CHECK: ok: kvm_amd nested=1' \
+         'CHECK: ok: /dev/vhost-net present' 'CHECK: ok: qemu-system-x86_64 installed' \
+         'L0: up' 'kvm=yes nested=1' 'vCPU 0 (thread' 'pinned to CPU 1' 'L1: net eth0' 'WORK: done' 'L1: done' 'L0: l1 rc=0' 'L0: done'; do
   grep -qF "$m" "$S" && ok "marker '$m'" || not_ok "marker '$m'"
 done
 expect_eq "$(grep -c 'KVMTEST: ok' "$S")" 3 "three nested L2 runs"

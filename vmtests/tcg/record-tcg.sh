@@ -22,13 +22,15 @@ usage: record-tcg.sh [options]
   --rounds N           workload rounds in L1 (default 40)
   --no-nested          do not run the nested L2 (kvmtest) in L1
   --l2boot             also boot a full Linux L2 inside L1 (deep nested run, 3-5x longer)
+  --stock              trace with lttng-modules WITHOUT the KVM event fixes (the silent
+                       defects of Debian's package), to test defect detection
   --timeout S          timeout of the L0 QEMU (default 600)
   --workdir DIR        build folder (default $VMFLOW_VMTESTS_CACHE/run)
   --dry-run            print the commands, run nothing
 USAGE
 }
 
-mode=trace out=$PWD/tcg-trace rounds=40 nested=1 l2boot=0 tmo='' workdir=''
+mode=trace out=$PWD/tcg-trace rounds=40 nested=1 l2boot=0 stock=0 tmo='' workdir=''
 while [ $# -gt 0 ]; do
   case $1 in
     --mode) mode=$2; shift ;;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --no-nested) nested=0 ;;
     --l2boot) l2boot=1 ;;
+    --stock) stock=1 ;;
     --timeout) tmo=$2; shift ;;
     --workdir) workdir=$2; shift ;;
     --dry-run) VT_DRY_RUN=1 ;;
@@ -56,6 +59,8 @@ w=${workdir:-$VT_CACHE/run}
 kroot=$VT_CACHE/kroot-$kver
 mods=$kroot/lib/modules/$kver
 lttngko=$VT_CACHE/modules-$kver
+mflags=()
+if [ "$stock" = 1 ]; then lttngko=$VT_CACHE/modules-$kver-stock; mflags=(--stock); fi
 t0=$(date +%s)
 step() { [ "$VT_DRY_RUN" = 1 ] || vt_note "[$(( $(date +%s) - t0 )) s] $*"; }
 
@@ -67,8 +72,8 @@ if [ ! -d "$mods" ] || [ "$VT_DRY_RUN" = 1 ]; then
 fi
 if [ "$mode" = trace ]; then
   step "lttng-modules"
-  if [ "$VT_DRY_RUN" = 1 ]; then bash "$here/build-modules.sh" --dry-run
-  else bash "$here/build-modules.sh"; fi
+  if [ "$VT_DRY_RUN" = 1 ]; then bash "$here/build-modules.sh" --dry-run "${mflags[@]}"
+  else bash "$here/build-modules.sh" "${mflags[@]}"; fi
 fi
 
 # 2. guest programs
@@ -135,7 +140,7 @@ if [ "$mode" = trace ]; then
   vt_run depmod -b "$lab" "$kver"
 fi
 vt_run install -m 755 "$here/l0-run.sh" "$lab/lab/l0-run.sh"
-vt_run install -m 755 "$top/launch-vm.sh" "$top/record.sh" "$lab/lab/vmtests/"
+vt_run install -m 755 "$top/launch-vm.sh" "$top/record.sh" "$top/check-host.sh" "$lab/lab/vmtests/"
 vt_run install -m 644 "$top/lib/common.sh" "$lab/lab/vmtests/lib/"
 vt_run cp "$kroot/boot/vmlinuz-$kver" "$lab/lab/l1-vmlinuz"
 vt_run cp "$w/l1-initrd.gz" "$lab/lab/l1-initrd.gz"
@@ -150,7 +155,7 @@ markers=("L0: up" "pinned to CPU 1" "L1: net eth0" "WORK: done" "L1: done" "L0: 
 run_l0() {
   vt_sh "nice -n 10 timeout --kill-after=10 $tmo qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 3072 \
 -nographic -no-reboot -nic none -kernel '$kroot/boot/vmlinuz-$kver' -initrd '$w/l0-initrd.gz' \
--append 'console=ttyS0 panic=-1 quiet mode=$mode rounds=$rounds nested=$nested l2boot=$l2boot' \
+-append 'console=ttyS0 panic=-1 quiet no_timer_check mode=$mode rounds=$rounds nested=$nested l2boot=$l2boot' \
 -drive file='$w/lab.img',if=none,id=d0,format=raw,readonly=on -device virtio-blk-pci,drive=d0 \
 -drive file='$w/out.img',if=none,id=d1,format=raw -device virtio-blk-pci,drive=d1 \
 </dev/null > '$w/serial.log' 2>&1"

@@ -25,19 +25,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$trace" ] || { usage >&2; exit 2; }
-if [ -z "$svm_h" ]; then
-  svm_h=$(find "$VT_CACHE" -path '*uapi/asm/svm.h' 2>/dev/null | head -1 || true)
-fi
-if [ -z "$vmx_h" ]; then
-  vmx_h=$(find "$VT_CACHE" -path '*uapi/asm/vmx.h' 2>/dev/null | head -1 || true)
-fi
+# default: the uapi headers of linux-libc-dev (a dependency of libc6-dev)
+inc=/usr/include/x86_64-linux-gnu/asm
+[ -n "$svm_h" ] || svm_h=$inc/svm.h
+[ -n "$vmx_h" ] || vmx_h=$inc/vmx.h
 if [ "$VT_DRY_RUN" = 1 ]; then
   echo "babeltrace2 $trace | awk -f <counting program of $0> $svm_h $vmx_h"
   exit 0
 fi
 vt_need babeltrace2 awk
-[ -r "$svm_h" ] || vt_die "svm.h not found (give --svm-h; it is in linux-headers-*-common)"
-[ -r "$vmx_h" ] || vt_die "vmx.h not found (give --vmx-h; it is in linux-headers-*-common)"
+[ -r "$svm_h" ] || vt_die "$svm_h not found (install linux-libc-dev, or give --svm-h)"
+[ -r "$vmx_h" ] || vt_die "$vmx_h not found (install linux-libc-dev, or give --vmx-h)"
 
 # Exception mnemonics for SVM_EXIT_EXCP_BASE + vector.
 excp="DE DB NMI BP OF BR UD NM DF 09 TS NP SS GP PF 15 MF AC MC XF 20 VE CP 23 24 25 26 27 28 HV VC 31"
@@ -80,10 +78,14 @@ function strtonum_(h,    i, c, r) {
     k = pid SUBSEP vcpu SUBSEP isa SUBSEP reason; exits[k]++
     if (vcpu > maxv) maxv = vcpu
     isas[isa] = 1
-    last[pid SUBSEP vcpu] = k
+    last[pid SUBSEP vcpu] = k; lasttid[pid SUBSEP vcpu] = field("tid")
   } else if (name == "kvm_x86_entry" || name == "kvm_entry") {
-    # an exit followed by an entry of the same vCPU thread is closed
-    for (lk in last) { split(lk, a, SUBSEP); if (a[1] == field("pid") && a[2] == field("vcpu_id")) delete last[lk] }
+    ev = field("vcpu_id"); if (ev > maxe) maxe = ev
+    if (ev > 65535) bad++
+    # an exit followed by an entry of the same vCPU thread is closed (by the
+    # thread: a stale probe may record garbage vcpu ids in entries)
+    ep = field("pid"); et = field("tid")
+    for (lk in last) { split(lk, a, SUBSEP); if (a[1] == ep && lasttid[lk] == et) delete last[lk] }
   } else if (name == "kvm_x86_inj_virq" || name == "kvm_inj_virq") {
     vec[field("irq")]++
   }
@@ -93,6 +95,8 @@ END {
   printf "events\t%d\n", events
   for (i in isas) printf "isa\t%d\n", i
   printf "max_vcpu_id\t%d\n", maxv
+  printf "max_entry_vcpu_id\t%d\n", maxe
+  printf "bad_vcpu_id_events\t%d\n", bad
   nvm = 0; for (p in vms) nvm++
   printf "vms\t%d\n", nvm
   for (p in vms) { nv = 0; for (k in vcpus) { split(k, a, SUBSEP); if (a[1] == p) nv++ } printf "vm\t%d\t%d\n", p, nv }

@@ -49,11 +49,21 @@ done
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 case "$METRIC" in wall|cpu) ;; *) die "--metric must be wall or cpu";; esac
-need() { command -v "$1" >/dev/null || die "$1 is missing ($2)"; }
-need hyperfine "apt-get install hyperfine"
-need babeltrace2 "apt-get install babeltrace2"
-need jq "apt-get install jq"
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+# need COMMAND DEBIAN_PACKAGE: installs the package if the command is missing (and allowed)
+need() {
+  command -v "$1" >/dev/null && return 0
+  if [ "$INSTALL" = 1 ] && [ "$(id -u)" = 0 ]; then
+    echo "installing $2 ..." >&2
+    apt-get install -y "$2" >/dev/null 2>&1 ||
+      { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null 2>&1; } || true
+  fi
+  command -v "$1" >/dev/null || die "$1 is missing (apt-get install $2)"
+}
+need hyperfine hyperfine
+need babeltrace2 babeltrace2
+need jq jq
+need /usr/bin/time time
+
 if ! command -v lttng-cputop >/dev/null && [ "$INSTALL" = 1 ]; then
   echo "installing python3-lttnganalyses (lttng-cputop, lttng-schedtop) ..." >&2
   apt-get install -y python3-lttnganalyses >/dev/null 2>&1 ||
@@ -286,11 +296,16 @@ tcxml_help=$("$VMFLOW" tcxml --help 2>&1 || true)
 if printf '%s' "$tcxml_help" | grep -q "not implemented yet"; then
   say "skipped: vmflow tcxml is not implemented yet"
 else
+  # a typical analysis: bench/tcxml/vm_states.xml (also used by bench/tcxml.sh), else
+  # Trace Compass's own kvm_exits.xml conformance file
+  if [ -z "$XML_ANALYSIS" ] && [ -f "$ROOT/bench/tcxml/vm_states.xml" ]; then
+    XML_ANALYSIS=$ROOT/bench/tcxml/vm_states.xml
+  fi
   XML_ANALYSIS=${XML_ANALYSIS:-$ROOT/../shared/tracecompass-conformance/validation/valid/kvm_exits.xml}
   if [ -f "$XML_ANALYSIS" ] && "$VMFLOW" tcxml run "$XML_ANALYSIS" "$trace/kernel" -o "$WORK/xml-out" >/dev/null 2>&1; then
     t_x=$(median_of "tcxml" "rm -rf $WORK/xml-out" "$VMFLOW tcxml run $XML_ANALYSIS $trace/kernel -o $WORK/xml-out")
-    say "$(printf 'kvm_exits.xml on %s events: %.3f s, %s M events/s, %sx babeltrace2 read speed' \
-      "${N[$first_size]}" "$t_x" "$(per_s "${N[$first_size]}" "$t_x")" "$(ratio "${T_BT[$first_size]}" "$t_x")")"
+    say "$(printf '%s on %s events: %.3f s, %s M events/s, %sx babeltrace2 read speed' \
+      "${XML_ANALYSIS##*/}" "${N[$first_size]}" "$t_x" "$(per_s "${N[$first_size]}" "$t_x")" "$(ratio "${T_BT[$first_size]}" "$t_x")")"
   else
     say "skipped: \`vmflow tcxml run ANALYSIS.xml TRACE -o OUT\` did not run (see \`vmflow tcxml --help\`)"
   fi

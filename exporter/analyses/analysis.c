@@ -22,6 +22,7 @@
 #include "analyses/features.h"
 #include "analyses/module.h"
 #include "analyses/process.h"
+#include "analyses/trace_sanity.h"
 #include "analyses/vcpu_state.h"
 #include "analyses/wakers.h"
 #include "model/model.h"
@@ -56,6 +57,7 @@ struct vf_analysis {
 	struct vf_analysis_counters counters;
 	bool begun;                             /* begin_ns is known */
 	bool finished;
+	struct vf_trace_sanity *sanity;         /* owned: recording-defect checks */
 	char **warnings;                        /* owned */
 	size_t warning_count;
 	size_t warning_cap;
@@ -112,6 +114,10 @@ struct vf_analysis *vf_analysis_new(struct vf_history *h, const struct vf_analys
 	if (!a->ctx.model) {
 		goto fail;
 	}
+	a->sanity = vf_trace_sanity_new(err);
+	if (!a->sanity) {
+		goto fail;
+	}
 	for (i = 0; i < MODULE_COUNT; i++) {
 		a->selves[i] = modules[i]->create(&a->ctx, err);
 		if (!a->selves[i]) {
@@ -153,6 +159,7 @@ void vf_analysis_free(struct vf_analysis *a)
 		}
 	}
 	vf_model_free(a->ctx.model);
+	vf_trace_sanity_free(a->sanity);
 	for (i = 0; i < a->warning_count; i++) {
 		free(a->warnings[i]);
 	}
@@ -305,6 +312,7 @@ enum vf_status vf_analysis_event(struct vf_analysis *a, const struct vf_event *e
 	enum vf_status st;
 
 	a->counters.event_count++;
+	vf_trace_sanity_event(a->sanity, ev); /* every event: it reads unrecognised ones too */
 	if (ev->kind == VF_EV_OTHER || (unsigned)ev->kind >= VF_EV_KIND_COUNT) {
 		a->counters.other_event_count++;
 		return VF_OK;
@@ -370,7 +378,7 @@ static enum vf_status warn(struct vf_analysis *a, struct vf_error *err, const ch
 
 static enum vf_status warn(struct vf_analysis *a, struct vf_error *err, const char *fmt, ...)
 {
-	char buf[256];
+	char buf[VF_TRACE_SANITY_MSG_LEN + 64];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -401,6 +409,8 @@ static enum vf_status make_warnings(struct vf_analysis *a, struct vf_error *err)
 {
 	const struct vf_analysis_counters *c = &a->counters;
 	uint32_t cpu, cpu_count = vf_model_cpu_count(a->ctx.model);
+	char sanity[VF_TRACE_SANITY_MAX_WARNINGS][VF_TRACE_SANITY_MSG_LEN];
+	size_t i, sanity_count;
 	enum vf_status st = VF_OK;
 
 	if (c->kvm_event_count == 0) {
@@ -463,6 +473,17 @@ static enum vf_status make_warnings(struct vf_analysis *a, struct vf_error *err)
 		st = warn(a, err, "%llu times a thread was found running without its sched_switch in",
 			  (unsigned long long)c->missed_switch_in_count);
 	}
+	if (st == VF_OK && c->unconfirmed_vmrun_count > 0) {
+		st = warn(a, err,
+			  "%llu VMLAUNCH/VMRESUME/VMRUN exits of L1 had no kvm_x86_nested_vmrun before "
+			  "the next entry: taken as failed nested VM-entries (L1 resumed, not guest_l2)",
+			  (unsigned long long)c->unconfirmed_vmrun_count);
+	}
+	/* Recording defects of lttng-modules (trace_sanity.h): one line each. */
+	sanity_count = vf_trace_sanity_warnings(a->sanity, sanity, VF_TRACE_SANITY_MAX_WARNINGS);
+	for (i = 0; st == VF_OK && i < sanity_count; i++) {
+		st = warn(a, err, "%s", sanity[i]);
+	}
 	return st;
 }
 
@@ -494,6 +515,8 @@ enum vf_status vf_analysis_finish(struct vf_analysis *a, int64_t end_ns, struct 
 	a->counters.implausible_vcpu_id_count = mc->implausible_vcpu_id_count;
 	a->counters.vcpu_id_mismatch_count = mc->vcpu_id_mismatch_count;
 	a->counters.missed_switch_in_count = mc->missed_switch_in_count;
+	a->counters.nested_entry_count = mc->nested_entry_count;
+	a->counters.unconfirmed_vmrun_count = mc->unconfirmed_vmrun_count;
 	a->counters.open_exit_count = vf_exits_borrow_stats(a->selves[EXITS_INDEX])->open_at_end_count;
 	a->counters.accept_irq_wait_count = a->ctx.accept_irq_wait_count;
 	a->counters.accept_irq_ambiguous_count = a->ctx.accept_irq_ambiguous_count;

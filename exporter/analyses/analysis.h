@@ -67,6 +67,10 @@ struct vf_analysis_counters {
 	uint64_t accept_irq_ambiguous_count;  /* accept_irq whose target vCPU could not be told */
 	uint64_t apicv_timer_count;           /* waits of a VM without any kvm_x86_inj_virq, woken
 						 with no accept_irq either: inferred wait_timer */
+	uint64_t nested_entry_count;          /* entries into L2 (vCPU Status guest_l2) */
+	uint64_t unconfirmed_vmrun_count;     /* L1 VMLAUNCH/VMRESUME/VMRUN exits with no
+						 kvm_x86_nested_vmrun before the next entry, in a
+						 trace that records it: L1 resumed (failed entry) */
 };
 
 struct vf_analysis_vm_info {

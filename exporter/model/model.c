@@ -31,6 +31,7 @@ struct vf_model {
 	uint32_t cpu_cap;
 	uint32_t cpu_count;         /* highest cpu seen + 1 */
 	struct vf_model_counters counters;
+	bool nested_vmrun_seen;     /* the trace records kvm_x86_nested_vmrun (nested VM-entries) */
 };
 
 struct vf_model *vf_model_new(struct vf_error *err)
@@ -527,15 +528,26 @@ bool vf_model_exit_enters_l2(uint32_t isa, uint32_t exit_reason)
 	return basic == VF_VMX_EXIT_VMLAUNCH || basic == VF_VMX_EXIT_VMRESUME;
 }
 
+/* Nested mode starts; its owner is the L1 process loaded, if a CR3 said which. */
+static void enter_nested(struct vf_guest_ctx *g)
+{
+	g->nested = true;
+	g->nested_owner_known = g->has_loaded_cr3;
+	g->nested_owner_cr3 = g->has_loaded_cr3 ? g->loaded_cr3 : 0;
+}
+
 /* Guest context of a bound vCPU (docs/states.md): CR3 reports, entries, nesting. */
 static void guest_ctx_update(struct vf_model *m, struct vf_vcpu *v, const struct vf_event *ev)
 {
 	struct vf_guest_ctx *g = &v->guest;
+	/* Reports between L1's VMLAUNCH/VMRESUME/VMRUN and the entry are L2's when that entry
+	   will go to L2 without a kvm_x86_nested_vmrun to confirm it (see KVM_ENTRY). */
+	bool l2_side = g->nested || (g->l2_pending && !m->nested_vmrun_seen);
 
 	switch (ev->kind) {
 	/* In nested mode a reported CR3 is L2's; the L1 one stays for after nesting ends. */
 	case VF_EV_ADDONS_VCPU_ENTER_GUEST:
-		if (g->nested) {
+		if (l2_side) {
 			g->l2_reported_cr3 = ev->u.enter_guest.cr3;
 			g->has_l2_reported_cr3 = true;
 		} else {
@@ -547,7 +559,7 @@ static void guest_ctx_update(struct vf_model *m, struct vf_vcpu *v, const struct
 		break;
 	case VF_EV_KVM_CR:
 		if (ev->u.kvm_cr.rw == 1 && ev->u.kvm_cr.cr == 3) {
-			if (g->nested) {
+			if (l2_side) {
 				g->l2_reported_cr3 = ev->u.kvm_cr.val;
 				g->has_l2_reported_cr3 = true;
 			} else {
@@ -557,6 +569,20 @@ static void guest_ctx_update(struct vf_model *m, struct vf_vcpu *v, const struct
 		}
 		break;
 	case VF_EV_KVM_ENTRY:
+		if (g->l2_pending) {
+			/*
+			 * L1's VMLAUNCH/VMRESUME/VMRUN with no kvm_x86_nested_vmrun before this
+			 * entry: if the tracer records that event (seen before), the emulated
+			 * VM-entry failed and L1 resumes; if it never does (stock lttng-modules
+			 * on 6.1+, event not enabled), the exit alone says L2 runs now.
+			 */
+			g->l2_pending = false;
+			if (m->nested_vmrun_seen) {
+				m->counters.unconfirmed_vmrun_count++;
+			} else {
+				enter_nested(g);
+			}
+		}
 		g->entry_is_l2 = g->nested;
 		if (g->nested) {
 			m->counters.nested_entry_count++;
@@ -572,20 +598,20 @@ static void guest_ctx_update(struct vf_model *m, struct vf_vcpu *v, const struct
 	case VF_EV_KVM_EXIT:
 		if (!g->nested && !g->entry_is_l2 &&
 		    vf_model_exit_enters_l2(ev->u.kvm_exit.isa, ev->u.kvm_exit.exit_reason)) {
-			g->nested = true;
-			g->nested_owner_known = g->has_loaded_cr3;
-			g->nested_owner_cr3 = g->has_loaded_cr3 ? g->loaded_cr3 : 0;
+			g->l2_pending = true; /* confirmed by kvm_x86_nested_vmrun or the entry */
 		}
 		break;
 	case VF_EV_KVM_NESTED_VMRUN:
+		/* L0 emulated L1's VM-entry: the next entries run L2, CR3 known or not. */
+		m->nested_vmrun_seen = true;
+		g->l2_pending = false;
 		if (!g->nested) {
-			g->nested = true;
-			g->nested_owner_known = g->has_loaded_cr3;
-			g->nested_owner_cr3 = g->has_loaded_cr3 ? g->loaded_cr3 : 0;
+			enter_nested(g);
 		}
 		break;
 	case VF_EV_KVM_NESTED_VMEXIT_INJECT:
 		g->nested = false;
+		g->l2_pending = false;
 		break;
 	case VF_EV_KVM_INJ_VIRQ:
 		v->vm->inj_virq_count++;
@@ -601,6 +627,7 @@ static void guest_ctx_lost(struct vf_vcpu *v)
 	v->guest.has_reported_cr3 = false;
 	v->guest.has_reported_sp = false;
 	v->guest.has_loaded_cr3 = false; /* a CR3 load may be among the lost events */
+	v->guest.l2_pending = false;     /* and the kvm_x86_nested_vmrun that confirmed it */
 }
 
 enum vf_status vf_model_update(struct vf_model *m, const struct vf_event *ev,

@@ -122,7 +122,10 @@ struct vf_thread {
  * far as the trace says: the CR3 reported for its next entry
  * (addons_vcpu_enter_guest, or a kvm_x86_cr write of CR3), the L1 process
  * loaded by its last entry into L1, and whether it is in nested mode (L1
- * ran VMLAUNCH/VMRESUME/VMRUN; ended by kvm_x86_nested_vmexit_inject).
+ * ran VMLAUNCH/VMRESUME/VMRUN and L0 entered L2: kvm_x86_nested_vmrun, or the
+ * next entry when the trace records no kvm_x86_nested_vmrun at all; ended by
+ * kvm_x86_nested_vmexit_inject). Nested mode does not need a CR3: without one
+ * the owner is unknown (nested_owner_known false).
  * Updated by vf_model_update() before the analyses see the event.
  */
 struct vf_guest_ctx {
@@ -140,6 +143,7 @@ struct vf_guest_ctx {
 	uint64_t l2_cr3;              /* CR3 loaded by the last entry into L2 */
 	bool has_l2_cr3;
 	bool entry_is_l2;             /* the last kvm_x86_entry went to L2 */
+	bool l2_pending;              /* L1 ran VMLAUNCH/VMRESUME/VMRUN: its next entry may go to L2 */
 };
 
 struct vf_vcpu {
@@ -190,6 +194,9 @@ struct vf_model_counters {
 	uint64_t missed_switch_in_count;       /* threads found running where not expected, no loss to explain it */
 	uint64_t discarded_event_count;
 	uint64_t nested_entry_count;           /* entries into L2 */
+	uint64_t unconfirmed_vmrun_count;      /* L1 VMLAUNCH/VMRESUME/VMRUN exits not followed by
+						  kvm_x86_nested_vmrun although the trace records it:
+						  the emulated VM-entry failed, L1 resumed */
 };
 
 /* True for the exits by which L1 enters its own guest: VMX VMLAUNCH / VMRESUME, SVM VMRUN. */

@@ -10,25 +10,9 @@
  *   VM 2000: vCPU 0 = tid 2001 (same vcpu_id as VM 1000's vCPU 0)
  *   host:    tid 300 ("kworker/0:1"), the idle task 0
  */
-#include "common/testutil.h"
+#include "analyses/feed.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "analyses/analysis.h"
-#include "vmflow/history.h"
-
-#define VMX 1
-#define SVM 2
-#define RUNNABLE 0
-#define BLOCKED 1       /* TASK_INTERRUPTIBLE */
 #define PREEMPTED_4_14 0x100 /* TASK_REPORT_MAX: what lttng records for a preempted task */
-
-#define HLT 12
-#define EXTERNAL_INTERRUPT 1
-#define IO_INSTRUCTION 30
-#define EPT_VIOLATION 48
 
 #define S0 "VMs/1000/vCPUs/0/Status"
 #define E0 "VMs/1000/vCPUs/0/Exit"
@@ -36,215 +20,6 @@
 #define E1 "VMs/1000/vCPUs/1/Exit"
 #define B0 "VMs/2000/vCPUs/0/Status"
 #define BE0 "VMs/2000/vCPUs/0/Exit"
-
-struct expect {
-	const char *path;
-	int64_t start;
-	int64_t end;
-	const char *value;
-};
-
-struct fx {
-	struct vf_history *h;
-	struct vf_analysis *a;
-	bool no_context; /* events carry no pid/tid context */
-};
-
-static int32_t pid_of(int32_t tid)
-{
-	return tid >= 1000 ? tid / 1000 * 1000 : tid;
-}
-
-static const char *comm_of(int32_t tid)
-{
-	static char buf[VF_COMM_LEN];
-
-	switch (tid) {
-	case 0:
-		return "swapper/0";
-	case 1000:
-	case 2000:
-		return "qemu-system-x86";
-	case 1050:
-		return "vhost-1000";
-	case 300:
-		return "kworker/0:1";
-	default:
-		snprintf(buf, sizeof(buf), "CPU %d/KVM", tid % 1000 - 1);
-		return buf;
-	}
-}
-
-static void fx_open(struct fx *f, const struct vf_analysis_options *opt)
-{
-	struct vf_error err = {0};
-
-	memset(f, 0, sizeof(*f));
-	f->h = vf_history_new(VMFLOW_TEST_TMP, &err);
-	assert_non_null(f->h);
-	f->a = vf_analysis_new(f->h, opt, &err);
-	assert_non_null(f->a);
-}
-
-static void fx_close(struct fx *f)
-{
-	struct vf_error err = {0};
-
-	assert_int_equal(vf_history_check(f->h, &err), VF_OK);
-	vf_analysis_free(f->a);
-	vf_history_free(f->h);
-}
-
-static struct vf_event base(const struct fx *f, int64_t ts, uint32_t cpu, enum vf_event_kind kind,
-			    int32_t tid)
-{
-	struct vf_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = ts;
-	ev.cpu = cpu;
-	ev.kind = kind;
-	ev.tid = f->no_context ? -1 : tid;
-	ev.pid = f->no_context ? -1 : pid_of(tid);
-	return ev;
-}
-
-static void feed(struct fx *f, const struct vf_event *ev)
-{
-	struct vf_error err = {0};
-	enum vf_status st = vf_analysis_event(f->a, ev, &err);
-
-	if (st != VF_OK) {
-		fail_msg("event at %lld: %s", (long long)ev->ts_ns, err.msg);
-	}
-}
-
-static void sw(struct fx *f, int64_t ts, uint32_t cpu, int32_t prev, int64_t prev_state,
-	       int32_t next)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_SCHED_SWITCH, prev);
-
-	snprintf(ev.u.sched_switch.prev_comm, VF_COMM_LEN, "%s", comm_of(prev));
-	ev.u.sched_switch.prev_tid = prev;
-	ev.u.sched_switch.prev_state = prev_state;
-	snprintf(ev.u.sched_switch.next_comm, VF_COMM_LEN, "%s", comm_of(next));
-	ev.u.sched_switch.next_tid = next;
-	feed(f, &ev);
-}
-
-static void entry(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid, uint32_t vcpu)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_ENTRY, tid);
-
-	ev.u.kvm_entry.vcpu_id = vcpu;
-	feed(f, &ev);
-}
-
-static void exit_isa(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid, uint32_t vcpu,
-		     uint32_t reason, uint32_t isa, bool has_vcpu_id)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_EXIT, tid);
-
-	ev.u.kvm_exit.exit_reason = reason;
-	ev.u.kvm_exit.isa = isa;
-	ev.u.kvm_exit.vcpu_id = has_vcpu_id ? vcpu : 0;
-	ev.u.kvm_exit.has_vcpu_id = has_vcpu_id;
-	feed(f, &ev);
-}
-
-static void vexit(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid, uint32_t vcpu,
-		  uint32_t reason)
-{
-	exit_isa(f, ts, cpu, tid, vcpu, reason, VMX, true);
-}
-
-static void inj(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid, uint32_t vec)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_INJ_VIRQ, tid);
-
-	ev.u.inj_virq.irq = vec;
-	feed(f, &ev);
-}
-
-static void accept(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid, uint8_t vec)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_APIC_ACCEPT_IRQ, tid);
-
-	ev.u.apic_accept_irq.vec = vec;
-	feed(f, &ev);
-}
-
-static void finish(struct fx *f, int64_t end)
-{
-	struct vf_error err = {0};
-
-	if (vf_analysis_finish(f->a, end, &err) != VF_OK) {
-		fail_msg("finish: %s", err.msg);
-	}
-}
-
-/* Compares every interval of the history under "VMs/" with the table (sorted by path, start). */
-static void check(struct fx *f, const struct expect *exp, size_t n)
-{
-	struct vf_error err = {0};
-	struct vf_history_iter *it = vf_history_iter_new(f->h, &err);
-	uint32_t p, v;
-	int64_t s, e;
-	size_t i = 0;
-	bool bad = false;
-	char got[8192] = "", want[8192] = "";
-	size_t gl = 0, wl = 0;
-
-	assert_non_null(it);
-	while (vf_history_iter_next(it, &p, &s, &e, &v)) {
-		const char *path = vf_history_path_name(f->h, p);
-		const char *val = vf_history_value_name(f->h, v);
-
-		if (strncmp(path, "VMs/", 4) != 0) {
-			continue;
-		}
-		if (gl < sizeof(got)) {
-			gl += (size_t)snprintf(got + gl, sizeof(got) - gl, "  %s [%lld, %lld) %s\n", path,
-					       (long long)s, (long long)e, val);
-		}
-		if (i >= n || strcmp(path, exp[i].path) != 0 || s != exp[i].start ||
-		    e != exp[i].end || strcmp(val, exp[i].value) != 0) {
-			bad = true;
-		}
-		i++;
-	}
-	assert_int_equal(vf_history_iter_free(it, &err), VF_OK);
-	if (i != n) {
-		bad = true;
-	}
-	if (bad) {
-		for (i = 0; i < n && wl < sizeof(want); i++) {
-			wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "  %s [%lld, %lld) %s\n",
-					       exp[i].path, (long long)exp[i].start,
-					       (long long)exp[i].end, exp[i].value);
-		}
-		fail_msg("intervals differ\nwant:\n%sgot:\n%s", want, got);
-	}
-}
-
-#define CHECK(f, ...)                                                                              \
-	do {                                                                                       \
-		static const struct expect exp_[] = {__VA_ARGS__};                                 \
-		check((f), exp_, sizeof(exp_) / sizeof(exp_[0]));                                  \
-	} while (0)
-
-static bool has_warning(struct fx *f, const char *text)
-{
-	size_t n, i;
-	const char *const *w = vf_analysis_borrow_warnings(f->a, &n);
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(w[i], text) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
 
 /* vCPU 0 of VM 1000 comes in at 100 on cpu 0 and enters the guest at 200. */
 static void start_vcpu0(struct fx *f)
@@ -388,7 +163,7 @@ static void test_learned_disk_vector(void **state)
 	(void)state;
 	fx_open(&f, NULL);
 	sw(&f, 10, 1, 0, RUNNABLE, 1000);
-	accept(&f, 20, 1, 1000, 34); /* the QEMU main thread (tid == pid) delivers vector 34 */
+	accept_vec(&f, 20, 1, 1000, 34); /* the QEMU main thread (tid == pid) delivers vector 34 */
 	hlt_wait_woken_by(&f, 34);
 	CHECK(&f, HLT_WAIT_EXPECT("wait_disk"));
 	assert_true(vf_analysis_get_vm(f.a, 0, &vm));
@@ -409,7 +184,7 @@ static void test_learned_net_vector_then_hypervisor_after_switch_in(void **state
 	(void)state;
 	fx_open(&f, NULL);
 	sw(&f, 10, 1, 0, RUNNABLE, 1050); /* next_comm "vhost-1000" */
-	accept(&f, 20, 1, 1050, 35);
+	accept_vec(&f, 20, 1, 1050, 35);
 	hlt_wait_woken_by(&f, 35);
 	CHECK(&f, HLT_WAIT_EXPECT("wait_net"));
 	assert_true(vf_analysis_get_vm(f.a, 0, &vm));
@@ -431,7 +206,7 @@ static void test_vector_injected_before_it_is_learned_is_wait_unknown(void **sta
 	inj(&f, 1010, 0, 1001, 34);
 	entry(&f, 1020, 0, 1001, 0);
 	sw(&f, 1030, 1, 0, RUNNABLE, 1000);
-	accept(&f, 1040, 1, 1000, 34); /* learned now */
+	accept_vec(&f, 1040, 1, 1000, 34); /* learned now */
 	vexit(&f, 1100, 0, 1001, 0, HLT);
 	sw(&f, 1200, 0, 1001, BLOCKED, 0);
 	sw(&f, 1300, 0, 0, RUNNABLE, 1001);

@@ -22,10 +22,6 @@ while read -r name pin maxdiff; do
   "$VMFLOW" synth "$VMFLOW_SOURCE_DIR/corpora/$name.yaml" -o "$T/$name-trace" >/dev/null || { not_ok "$name: synth"; continue; }
   "$VMFLOW" analyze "$T/$name-trace" -o "$T/$name" >/dev/null || { not_ok "$name: analyze"; continue; }
   run_cmd "$VMFLOW" tcxml run "$T/$name/tracecompass/vmflow.xml" "$T/$name-trace" --id org.vmflow.kernel -o "$T/$name-k"
-  if [ "$rc" != 0 ] && printf '%s' "$err" | grep -q 'not implemented yet'; then
-    echo "ok - SKIPPED: $name: vmflow tcxml run is not implemented yet"
-    continue
-  fi
   expect_eq "$rc" 0 "$name: tcxml run org.vmflow.kernel on the raw trace"
   read -r agree diff vcpus < <($RT kernel "$T/$name-k/states.tsv" "$T/$name/states.tsv" "$T/$name/exits.tsv")
   awk -v a="$agree" -v p="$pin" 'BEGIN { exit !(a >= p) }' && ok "$name: raw-trace provider agrees with vmflow on $agree% of vCPU time (>= $pin)" || not_ok "$name: raw-trace provider agreement $agree% < $pin"

@@ -940,6 +940,14 @@ enum vf_status vf_sim_vcpu_kick(struct vf_sim *s, struct vf_sim_thread *th, uint
 {
 	enum vf_status st;
 
+	/* The completion of the request the guest kicked arrives before the guest halted for it
+	 * (e.g. while its vCPU thread was blocked in the host): the guest takes the interrupt at
+	 * its next entry and no longer halts for that device. */
+	if (th->notify_pending &&
+	    ((cause == VF_TRUTH_WAKE_DISK && th->halt_class == VF_SCN_WAIT_DISK) ||
+	     (cause == VF_TRUTH_WAKE_NET && th->halt_class == VF_SCN_WAIT_NET))) {
+		th->notify_pending = false;
+	}
 	pend_add(th, vec);
 	if (th->state == VF_SIM_TS_BLOCKED && th->halted) {
 		th->halted = false;

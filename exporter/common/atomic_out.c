@@ -264,3 +264,23 @@ void vf_atomic_file_abort(struct vf_atomic_file *f)
 		f->tmp_path[0] = '\0';
 	}
 }
+
+enum vf_status vf_atomic_file_write(const char *final_path, vf_file_writer writer, const void *ctx,
+				    struct vf_error *err)
+{
+	struct vf_atomic_file f;
+
+	if (vf_atomic_file_begin(&f, final_path, err) != VF_OK) {
+		return err->status;
+	}
+	if (writer(f.fp, ctx, err) != VF_OK) {
+		vf_atomic_file_abort(&f);
+		vf_error_set_where(err, "%s", final_path);
+		return err->status;
+	}
+	if (vf_atomic_file_commit(&f, err) != VF_OK) {
+		vf_error_set_where(err, "%s", final_path);
+		return err->status;
+	}
+	return VF_OK;
+}

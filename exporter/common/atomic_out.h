@@ -44,6 +44,11 @@ enum vf_status vf_atomic_file_begin(struct vf_atomic_file *f, const char *final_
 enum vf_status vf_atomic_file_commit(struct vf_atomic_file *f, struct vf_error *err);
 void vf_atomic_file_abort(struct vf_atomic_file *f);
 
+/* Writes final_path atomically with writer(fp, ctx, err); errors name the file. */
+typedef enum vf_status (*vf_file_writer)(FILE *fp, const void *ctx, struct vf_error *err);
+enum vf_status vf_atomic_file_write(const char *final_path, vf_file_writer writer, const void *ctx,
+				    struct vf_error *err);
+
 /* Removes a folder tree (no symlink following). Returns 0 on success. */
 int vf_remove_tree(const char *path);
 /* mkdir -p; returns VF_OK or an IO error naming the path. */

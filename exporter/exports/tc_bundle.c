@@ -13,43 +13,14 @@
 #include "exports/tc_results.h"
 #include "exports/tc_xml.h"
 
-static enum vf_status write_xml(const char *path, const struct vf_history *h, struct vf_error *err)
+static enum vf_status write_xml(FILE *fp, const void *h, struct vf_error *err)
 {
-	struct vf_atomic_file f;
-
-	if (vf_atomic_file_begin(&f, path, err) != VF_OK) {
-		return err->status;
-	}
-	if (vf_tc_xml_write(f.fp, h, err) != VF_OK) {
-		vf_atomic_file_abort(&f);
-		vf_error_set_where(err, "%s", path);
-		return err->status;
-	}
-	if (vf_atomic_file_commit(&f, err) != VF_OK) {
-		vf_error_set_where(err, "%s", path);
-		return err->status;
-	}
-	return VF_OK;
+	return vf_tc_xml_write(fp, h, err);
 }
 
-static enum vf_status write_readme(const char *path, const struct vf_trace_info *info,
-                                   struct vf_error *err)
+static enum vf_status write_readme(FILE *fp, const void *info, struct vf_error *err)
 {
-	struct vf_atomic_file f;
-
-	if (vf_atomic_file_begin(&f, path, err) != VF_OK) {
-		return err->status;
-	}
-	if (vf_tc_readme_write(f.fp, info, err) != VF_OK) {
-		vf_atomic_file_abort(&f);
-		vf_error_set_where(err, "%s", path);
-		return err->status;
-	}
-	if (vf_atomic_file_commit(&f, err) != VF_OK) {
-		vf_error_set_where(err, "%s", path);
-		return err->status;
-	}
-	return VF_OK;
+	return vf_tc_readme_write(fp, info, err);
 }
 
 enum vf_status vf_tc_bundle_write(const char *out_dir, const struct vf_history *h,
@@ -67,11 +38,11 @@ enum vf_status vf_tc_bundle_write(const char *out_dir, const struct vf_history *
 		return err->status;
 	}
 	snprintf(path, sizeof(path), "%s/vmflow.xml", dir);
-	if (write_xml(path, h, err) != VF_OK) {
+	if (vf_atomic_file_write(path, write_xml, h, err) != VF_OK) {
 		return err->status;
 	}
 	snprintf(path, sizeof(path), "%s/README.md", dir);
-	if (write_readme(path, info, err) != VF_OK) {
+	if (vf_atomic_file_write(path, write_readme, info, err) != VF_OK) {
 		return err->status;
 	}
 	snprintf(path, sizeof(path), "%s/results", dir);

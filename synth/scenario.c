@@ -1148,6 +1148,44 @@ static enum vf_status read_vector(struct pctx *c, yaml_node_t *n, const char *ke
 	return read_u32(c, n, keypath, 32, 255, out);
 }
 
+/* What reads one item of a list of u32 (a vector, an exit reason of vm's ISA). */
+typedef enum vf_status (*u32_item_reader)(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                          const struct vf_scn_vm *vm, uint32_t *out);
+
+static enum vf_status read_vector_item(struct pctx *c, yaml_node_t *n, const char *keypath,
+                                       const struct vf_scn_vm *vm, uint32_t *out)
+{
+	(void)vm;
+	return read_vector(c, n, keypath, out);
+}
+
+/* A non-empty YAML list of at most max items, each read by read_item into out[]. */
+static enum vf_status read_u32_list(struct pctx *c, yaml_node_t *v, const char *keypath,
+                                    const char *list_what, const char *max_what, size_t max,
+                                    u32_item_reader read_item, const struct vf_scn_vm *vm,
+                                    uint32_t *out, uint32_t *count)
+{
+	yaml_node_item_t *it;
+
+	if (v->type != YAML_SEQUENCE_NODE ||
+	    v->data.sequence.items.start == v->data.sequence.items.top) {
+		return node_err(c, v, keypath, "expected a non-empty list of %s", list_what);
+	}
+	if ((size_t)(v->data.sequence.items.top - v->data.sequence.items.start) > max) {
+		return node_err(c, v, keypath, "at most %zu %s", max, max_what);
+	}
+	*count = 0;
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *item = node_of(c, *it);
+
+		if (!item || read_item(c, item, keypath, vm, &out[*count]) != VF_OK) {
+			return item ? VF_ERR_INPUT : node_err(c, v, keypath, "malformed list");
+		}
+		(*count)++;
+	}
+	return VF_OK;
+}
+
 /* vms[i].ipi: {vectors: [..], delay: dist}. */
 static enum vf_status read_ipi(struct pctx *c, yaml_node_t *n, const char *keypath,
                                struct vf_scn_vm *vm)
@@ -1161,26 +1199,11 @@ static enum vf_status read_ipi(struct pctx *c, yaml_node_t *n, const char *keypa
 		return VF_ERR_INPUT;
 	}
 	if ((v = spec_value(keys, nk, "vectors"))) {
-		yaml_node_item_t *it;
-
 		join_key(sub, keypath, "vectors");
-		if (v->type != YAML_SEQUENCE_NODE ||
-		    v->data.sequence.items.start == v->data.sequence.items.top) {
-			return node_err(c, v, sub, "expected a non-empty list of vectors");
-		}
-		if (v->data.sequence.items.top - v->data.sequence.items.start >
-		    VF_SCN_MAX_IPI_VECTORS) {
-			return node_err(c, v, sub, "at most %d vectors", VF_SCN_MAX_IPI_VECTORS);
-		}
-		vm->ipi_vector_count = 0;
-		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			yaml_node_t *item = node_of(c, *it);
-
-			if (!item || read_vector(c, item, sub,
-			                         &vm->ipi_vectors[vm->ipi_vector_count]) != VF_OK) {
-				return item ? VF_ERR_INPUT : node_err(c, v, sub, "malformed list");
-			}
-			vm->ipi_vector_count++;
+		if (read_u32_list(c, v, sub, "vectors", "vectors", VF_SCN_MAX_IPI_VECTORS,
+		                  read_vector_item, vm, vm->ipi_vectors,
+		                  &vm->ipi_vector_count) != VF_OK) {
+			return VF_ERR_INPUT;
 		}
 	}
 	if ((v = spec_value(keys, nk, "delay"))) {
@@ -1298,28 +1321,11 @@ static enum vf_status read_host_block(struct pctx *c, yaml_node_t *n, const char
 		vm->host_block_prob = 0.1;
 	}
 	if ((v = spec_value(keys, nk, "reasons"))) {
-		yaml_node_item_t *it;
-
 		join_key(sub, keypath, "reasons");
-		if (v->type != YAML_SEQUENCE_NODE ||
-		    v->data.sequence.items.start == v->data.sequence.items.top) {
-			return node_err(c, v, sub, "expected a non-empty list of exit reasons");
-		}
-		if (v->data.sequence.items.top - v->data.sequence.items.start >
-		    VF_SCN_MAX_BLOCK_REASONS) {
-			return node_err(c, v, sub, "at most %d reasons", VF_SCN_MAX_BLOCK_REASONS);
-		}
-		vm->host_block_reason_count = 0;
-		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			yaml_node_t *item = node_of(c, *it);
-
-			if (!item ||
-			    read_reason(c, item, sub, vm,
-			                &vm->host_block_reasons[vm->host_block_reason_count]) !=
-			        VF_OK) {
-				return item ? VF_ERR_INPUT : node_err(c, v, sub, "malformed list");
-			}
-			vm->host_block_reason_count++;
+		if (read_u32_list(c, v, sub, "exit reasons", "reasons", VF_SCN_MAX_BLOCK_REASONS,
+		                  read_reason, vm, vm->host_block_reasons,
+		                  &vm->host_block_reason_count) != VF_OK) {
+			return VF_ERR_INPUT;
 		}
 	}
 	if ((v = spec_value(keys, nk, "duration"))) {
@@ -1382,26 +1388,10 @@ static enum vf_status read_nested(struct pctx *c, yaml_node_t *n, const char *ke
 		}
 	}
 	if ((v = spec_value(keys, nk, "reasons"))) {
-		yaml_node_item_t *it;
-
 		join_key(sub, keypath, "reasons");
-		if (v->type != YAML_SEQUENCE_NODE ||
-		    v->data.sequence.items.start == v->data.sequence.items.top) {
-			return node_err(c, v, sub, "expected a non-empty list of exit reasons");
-		}
-		if (v->data.sequence.items.top - v->data.sequence.items.start >
-		    VF_SCN_MAX_BLOCK_REASONS) {
-			return node_err(c, v, sub, "at most %d reasons", VF_SCN_MAX_BLOCK_REASONS);
-		}
-		ns->reason_count = 0;
-		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			yaml_node_t *item = node_of(c, *it);
-
-			if (!item ||
-			    read_reason(c, item, sub, vm, &ns->reasons[ns->reason_count]) != VF_OK) {
-				return item ? VF_ERR_INPUT : node_err(c, v, sub, "malformed list");
-			}
-			ns->reason_count++;
+		if (read_u32_list(c, v, sub, "exit reasons", "reasons", VF_SCN_MAX_BLOCK_REASONS,
+		                  read_reason, vm, ns->reasons, &ns->reason_count) != VF_OK) {
+			return VF_ERR_INPUT;
 		}
 	}
 	return VF_OK;

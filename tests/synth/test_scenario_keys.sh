@@ -23,6 +23,14 @@ bad waits-unknown $'vms:\n  - guest: {waits: {cpu: 1}}\n' \
   "2:21: vms\\[0\\].guest.waits: unknown key 'cpu'"
 bad ipi-vector $'vms:\n  - vcpus: 2\n    ipi: {vectors: [251, 300]}\n' \
   "3:26: vms\\[0\\].ipi.vectors: 300 is out of range: expected an integer from 32 to 255"
+bad ipi-empty $'vms:\n  - vcpus: 2\n    ipi: {vectors: []}\n' \
+  "3:20: vms\\[0\\].ipi.vectors: expected a non-empty list of vectors"
+bad ipi-many $'vms:\n  - vcpus: 2\n    ipi: {vectors: [251, 252, 253, 251, 252, 253, 251, 252, 253]}\n' \
+  "3:20: vms\\[0\\].ipi.vectors: at most 8 vectors"
+bad block-reasons-empty $'vms:\n  - host_block: {reasons: []}\n' \
+  "2:27: vms\\[0\\].host_block.reasons: expected a non-empty list of exit reasons"
+bad block-reasons-bad $'vms:\n  - host_block: {reasons: [NOPE]}\n' \
+  "2:28: vms\\[0\\].host_block.reasons: unknown exit reason 'NOPE' for isa vmx"
 bad disk-len $'vms:\n  - disk: {len: 100}\n' \
   "2:12: vms\\[0\\].disk: unknown key 'len' \\(it applies to net only\\)"
 bad net-notify $'vms:\n  - net: {notify: HLT}\n' \

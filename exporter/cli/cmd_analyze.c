@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@
 #include "analyses/features.h"
 #include "cli/commands.h"
 #include "common/atomic_out.h"
+#define VF_LOG_TAG "analyze"
+#include "common/log.h"
 #include "exports/exits_tsv.h"
 #include "exports/report_html.h"
 #include "exports/states_tsv.h"
@@ -54,12 +57,22 @@ static enum vf_status on_discarded(void *user, uint32_t cpu, uint64_t count, int
 typedef enum vf_status (*file_writer)(FILE *fp, void *ctx, struct vf_error *err);
 
 /* Writes dir/name with writer(); reports write errors (disk full) naming the file. */
+/* Seconds on the monotonic clock, for the phase timings logged at level I. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static enum vf_status write_output(const char *dir, const char *name, file_writer writer,
 				   void *ctx, struct vf_error *err)
 {
 	char path[4200];
 	FILE *fp;
 	enum vf_status st;
+	double t0 = now_s();
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fp = fopen(path, "wb");
@@ -79,6 +92,7 @@ static enum vf_status write_output(const char *dir, const char *name, file_write
 		st = VF_ERR_IO;
 	}
 	vf_error_set_where(err, "%s", path);
+	VF_LOGI("%s written in %.3f s", name, now_s() - t0);
 	return st;
 }
 
@@ -161,6 +175,7 @@ static enum vf_status analyze(const char *trace, const char *out,
 	struct vf_atomic_dir dir;
 	enum vf_status st;
 	int dir_open = 0;
+	double t0;
 
 	memset(&r, 0, sizeof(r));
 	memset(&dir, 0, sizeof(dir));
@@ -180,7 +195,9 @@ static enum vf_status analyze(const char *trace, const char *out,
 	cbs.user = r.analysis;
 	cbs.event = on_event;
 	cbs.discarded = on_discarded;
+	t0 = now_s();
 	st = vf_trace_read(trace, &cbs, &r.info, err);
+	VF_LOGI("trace read and analysed in %.3f s", now_s() - t0);
 	if (st != VF_OK) {
 		vf_error_set_where(err, "%s", trace);
 		goto end;
@@ -192,7 +209,9 @@ static enum vf_status analyze(const char *trace, const char *out,
 		st = VF_ERR_INPUT;
 		goto end;
 	}
+	t0 = now_s();
 	st = vf_analysis_finish(r.analysis, r.info.end_ns, err);
+	VF_LOGI("analyses finished in %.3f s", now_s() - t0);
 	if (st != VF_OK) {
 		goto end;
 	}
@@ -210,9 +229,11 @@ static enum vf_status analyze(const char *trace, const char *out,
 	     (st = write_output(dir.tmp_path, "critical_path.tsv", write_critical_path, &r, err)) !=
 		     VF_OK) ||
 	    (st = write_output(dir.tmp_path, "report.html", write_report, &r, err)) != VF_OK ||
-	    (st = vf_tc_bundle_write(dir.tmp_path, r.history, &r.info, err)) != VF_OK) {
+	    (t0 = now_s(), st = vf_tc_bundle_write(dir.tmp_path, r.history, &r.info, err)) !=
+		    VF_OK) {
 		goto end;
 	}
+	VF_LOGI("tracecompass/ written in %.3f s", now_s() - t0);
 	st = vf_atomic_dir_commit(&dir, err);
 	dir_open = 0;
 	if (st == VF_OK) {

@@ -30,37 +30,6 @@ void vf_rng_seed(struct vf_rng *r, uint64_t seed, uint64_t stream)
 	}
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t vf_rng_next(struct vf_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-double vf_rng_double(struct vf_rng *r)
-{
-	return (double)(vf_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-uint64_t vf_rng_below(struct vf_rng *r, uint64_t n)
-{
-	/* the modulo bias is below 2^-40 for the small n used here */
-	return vf_rng_next(r) % n;
-}
-
 int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d)
 {
 	double x;

@@ -21,12 +21,43 @@ struct vf_rng {
 uint64_t vf_rng_splitmix64(uint64_t *state);
 /* Seeds a stream from a seed and a stream number (e.g. a thread index). */
 void vf_rng_seed(struct vf_rng *r, uint64_t seed, uint64_t stream);
-/* Next 64 random bits. */
-uint64_t vf_rng_next(struct vf_rng *r);
+static inline uint64_t vf_rng_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+/*
+ * Next 64 random bits. The draws are inline so that vf_rng_below() with a
+ * constant n (most calls) compiles to a mask or a multiplication, not a
+ * division: the simulator draws a few numbers per event.
+ */
+static inline uint64_t vf_rng_next(struct vf_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = vf_rng_rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = vf_rng_rotl(s[3], 45);
+	return result;
+}
+
 /* Uniform double in [0, 1). */
-double vf_rng_double(struct vf_rng *r);
-/* Uniform integer in [0, n) (n > 0). */
-uint64_t vf_rng_below(struct vf_rng *r, uint64_t n);
+static inline double vf_rng_double(struct vf_rng *r)
+{
+	return (double)(vf_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform integer in [0, n) (n > 0); the modulo bias is below 2^-40 for the small n used. */
+static inline uint64_t vf_rng_below(struct vf_rng *r, uint64_t n)
+{
+	return vf_rng_next(r) % n;
+}
+
 /* A sample of d in ns, clamped to [d->min_ns, d->max_ns] and never negative. */
 int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d);
 

@@ -70,4 +70,13 @@ struct vf_sink *vf_sink_ctf_new(const char *trace_dir, const struct vf_trace_des
 struct vf_sink *vf_sink_tcxml_new(FILE *out, const char *path, const struct vf_trace_desc *desc,
 				  struct vf_error *err);
 
+/*
+ * Runs inner (taken: freed with the returned sink, or at once on error) on a
+ * writer thread of its own (sink_thread.c): emit() and discard() queue the
+ * call, finish() drains the queue, joins the thread and finishes inner.
+ * inner sees the same calls in the same order, so the output is the same
+ * bytes as without the thread. Memory: a fixed ring of events.
+ */
+struct vf_sink *vf_sink_thread_new(struct vf_sink *inner, struct vf_error *err);
+
 #endif /* VMFLOW_SYNTH_SINK_H */

@@ -192,6 +192,9 @@ int vf_cmd_synth(int argc, char **argv)
 		dir_open = true;
 		sink = vf_sink_ctf_new(dir.tmp_path, &desc, &err);
 	}
+	if (sink) {
+		sink = vf_sink_thread_new(sink, &err); /* simulate and write at once */
+	}
 	if (!sink) {
 		vf_error_set_where(&err, "%s", args.out_dir);
 		goto fail;

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sink_thread.c - runs a sink on its own thread: the simulator produces
+ * events on the caller's thread while the back end serialises and writes
+ * them on another (synth is ~2/3 simulation, ~1/3 serialisation and write).
+ *
+ * Events and losses cross in fixed batches through a bounded ring (memory is
+ * VF_SINK_THREAD_BATCHES x VF_SINK_THREAD_BATCH records whatever the trace
+ * length). The back end sees exactly the calls the simulator made, in the
+ * same order, so the output bytes do not depend on the threading. finish()
+ * drains the ring, joins the thread and finishes the back end on the
+ * caller's thread. The first error of the back end is kept and returned by
+ * the next emit/discard/finish of the caller.
+ *
+ * Owns the wrapped sink, the ring and the thread.
+ */
+#include "synth/sink.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VF_SINK_THREAD_BATCH 8192
+#define VF_SINK_THREAD_BATCHES 4
+
+enum rec_type { REC_EVENT = 0, REC_DISCARD };
+
+struct rec {
+	uint32_t type;
+	uint32_t cpu;     /* REC_DISCARD */
+	int64_t ts_ns;    /* REC_DISCARD */
+	uint64_t count;   /* REC_DISCARD */
+	struct vf_event ev; /* REC_EVENT */
+};
+
+struct batch {
+	struct rec recs[VF_SINK_THREAD_BATCH];
+	size_t len;
+	bool last; /* the producer finished: the consumer stops after this batch */
+};
+
+struct sink_thread {
+	struct vf_sink base;
+	struct vf_sink *inner; /* owned */
+	struct batch *ring;    /* owned: VF_SINK_THREAD_BATCHES batches */
+	pthread_t thread;
+	bool thread_running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* under lock */
+	size_t head;    /* batches published by the producer */
+	size_t tail;    /* batches consumed */
+	bool failed;    /* the back end returned an error: err holds it */
+	struct vf_error err;
+	/* producer only */
+	struct batch *cur; /* the batch being filled (ring[head % N]) */
+	bool finished;
+};
+
+static void *consumer_main(void *arg)
+{
+	struct sink_thread *t = arg;
+	bool failed = false;
+	struct vf_error err;
+
+	vf_error_clear(&err);
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&t->lock);
+		while (t->tail == t->head) {
+			pthread_cond_wait(&t->cond, &t->lock);
+		}
+		b = &t->ring[t->tail % VF_SINK_THREAD_BATCHES];
+		pthread_mutex_unlock(&t->lock);
+
+		for (size_t i = 0; i < b->len && !failed; i++) {
+			const struct rec *r = &b->recs[i];
+			enum vf_status st =
+				r->type == REC_EVENT
+					? t->inner->emit(t->inner, &r->ev, &err)
+					: t->inner->discard(t->inner, r->cpu, r->ts_ns, r->count, &err);
+
+			failed = st != VF_OK;
+		}
+		bool last = b->last;
+
+		pthread_mutex_lock(&t->lock);
+		if (failed && !t->failed) {
+			t->failed = true;
+			t->err = err;
+		}
+		t->tail++;
+		pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
+		if (last) {
+			return NULL;
+		}
+	}
+}
+
+/* Publishes the current batch and waits for a free one; returns the back end's error if any. */
+static enum vf_status publish(struct sink_thread *t, bool last, struct vf_error *err)
+{
+	enum vf_status st = VF_OK;
+
+	t->cur->last = last;
+	pthread_mutex_lock(&t->lock);
+	t->head++;
+	pthread_cond_broadcast(&t->cond);
+	while (!last && t->head - t->tail >= VF_SINK_THREAD_BATCHES) {
+		pthread_cond_wait(&t->cond, &t->lock);
+	}
+	if (t->failed) {
+		*err = t->err;
+		st = err->status != VF_OK ? err->status : VF_ERR_IO;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!last) { /* after the last batch the ring may be full: no slot to take */
+		t->cur = &t->ring[t->head % VF_SINK_THREAD_BATCHES];
+		t->cur->len = 0;
+	}
+	return st;
+}
+
+static struct rec *next_rec(struct sink_thread *t, struct vf_error *err, enum vf_status *st)
+{
+	*st = VF_OK;
+	if (t->cur->len == VF_SINK_THREAD_BATCH && (*st = publish(t, false, err)) != VF_OK) {
+		return NULL;
+	}
+	return &t->cur->recs[t->cur->len++];
+}
+
+static enum vf_status sink_emit(struct vf_sink *base, const struct vf_event *ev,
+				struct vf_error *err)
+{
+	struct sink_thread *t = (struct sink_thread *)base;
+	enum vf_status st;
+	struct rec *r = next_rec(t, err, &st);
+
+	if (r) {
+		r->type = REC_EVENT;
+		r->ev = *ev;
+	}
+	return st;
+}
+
+static enum vf_status sink_discard(struct vf_sink *base, uint32_t cpu, int64_t ts_ns,
+				   uint64_t count, struct vf_error *err)
+{
+	struct sink_thread *t = (struct sink_thread *)base;
+	enum vf_status st;
+	struct rec *r = next_rec(t, err, &st);
+
+	if (r) {
+		r->type = REC_DISCARD;
+		r->cpu = cpu;
+		r->ts_ns = ts_ns;
+		r->count = count;
+	}
+	return st;
+}
+
+/* Sends the last batch and joins the consumer; returns its error if any. */
+static enum vf_status stop_thread(struct sink_thread *t, struct vf_error *err)
+{
+	enum vf_status st = VF_OK;
+
+	if (!t->thread_running) {
+		return VF_OK;
+	}
+	st = publish(t, true, err);
+	pthread_join(t->thread, NULL);
+	t->thread_running = false;
+	if (st == VF_OK && t->failed) {
+		*err = t->err;
+		st = err->status != VF_OK ? err->status : VF_ERR_IO;
+	}
+	return st;
+}
+
+static enum vf_status sink_finish(struct vf_sink *base, int64_t end_ns, struct vf_error *err)
+{
+	struct sink_thread *t = (struct sink_thread *)base;
+	enum vf_status st = stop_thread(t, err);
+
+	t->finished = true;
+	return st != VF_OK ? st : t->inner->finish(t->inner, end_ns, err);
+}
+
+static void sink_free(struct vf_sink *base)
+{
+	struct sink_thread *t = (struct sink_thread *)base;
+	struct vf_error ignored;
+
+	if (!t) {
+		return;
+	}
+	vf_error_clear(&ignored);
+	(void)stop_thread(t, &ignored);
+	t->inner->free(t->inner);
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+	free(t->ring);
+	free(t);
+}
+
+struct vf_sink *vf_sink_thread_new(struct vf_sink *inner, struct vf_error *err)
+{
+	struct sink_thread *t;
+
+	if (!inner) {
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t) {
+		t->ring = calloc(VF_SINK_THREAD_BATCHES, sizeof(*t->ring));
+	}
+	if (!t || !t->ring) {
+		free(t);
+		inner->free(inner);
+		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory creating the writer thread");
+		return NULL;
+	}
+	t->inner = inner;
+	t->base.emit = sink_emit;
+	t->base.finish = sink_finish;
+	t->base.free = sink_free;
+	t->base.discard = inner->discard ? sink_discard : NULL;
+	t->cur = &t->ring[0];
+	vf_error_clear(&t->err);
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	if (pthread_create(&t->thread, NULL, consumer_main, t) != 0) {
+		pthread_cond_destroy(&t->cond);
+		pthread_mutex_destroy(&t->lock);
+		free(t->ring);
+		free(t);
+		inner->free(inner);
+		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "cannot start the writer thread");
+		return NULL;
+	}
+	t->thread_running = true;
+	return &t->base;
+}

@@ -344,6 +344,29 @@ static void cursor_restart(struct cursor *c, uint32_t path_id)
 	c->rpos = 0;
 }
 
+/*
+ * Reads one spilled chunk with pread(): no shared file position, so readers on
+ * several threads (the exports run in parallel) never disturb each other.
+ */
+static int read_chunk(const struct vf_history *h, uint64_t offset, struct record *buf)
+{
+	size_t want = (size_t)CHUNK_RECORDS * sizeof(struct record), got = 0;
+	int fd = fileno(h->spill);
+
+	while (got < want) {
+		ssize_t n = pread(fd, (char *)buf + got, want - got, (off_t)(offset + got));
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			return 0;
+		}
+		got += (size_t)n;
+	}
+	return 1;
+}
+
 /* Returns 1 and the next record of the path, or 0 at its end or on a read error (io_failed). */
 static int cursor_next(struct cursor *c, struct record *out)
 {
@@ -354,9 +377,7 @@ static int cursor_next(struct cursor *c, struct record *out)
 			return 0;
 		}
 		if (c->chunk_pos < ps->chunk_count) {
-			if (fseeko(c->h->spill, (off_t)ps->chunk_offsets[c->chunk_pos], SEEK_SET) != 0 ||
-			    fread(c->rbuf, sizeof(struct record), CHUNK_RECORDS, c->h->spill) !=
-				    CHUNK_RECORDS) {
+			if (!read_chunk(c->h, ps->chunk_offsets[c->chunk_pos], c->rbuf)) {
 				c->io_failed = 1;
 				return 0;
 			}
@@ -394,7 +415,7 @@ struct vf_history_iter {
 	struct cursor cur;
 };
 
-static const struct vf_strtab *sort_names;
+static _Thread_local const struct vf_strtab *sort_names; /* per thread: exports sort in parallel */
 
 static int cmp_path_names(const void *a, const void *b)
 {
@@ -418,7 +439,7 @@ struct vf_history_iter *vf_history_iter_new(struct vf_history *h, struct vf_erro
 	for (i = 0; i < h->paths.count; i++) {
 		it->order[i] = i;
 	}
-	/* qsort has no context argument in C11; the iterator is not used across threads. */
+	/* qsort has no context argument in C11: the names go through a thread-local. */
 	sort_names = &h->paths;
 	qsort(it->order, h->paths.count, sizeof(*it->order), cmp_path_names);
 	sort_names = NULL;

@@ -45,6 +45,7 @@
 #include "common/log.h"
 #include "common/u64map.h"
 #include "input/ctf_find.h"
+#include "input/ctf_part.h"
 
 /* Messages merged per call of the sink's consume method. */
 #define CONSUME_BUDGET 65536
@@ -337,6 +338,8 @@ struct reader {
 	uint64_t discarded_packet_count;
 	struct vf_event ev; /* the reusable record */
 	vf_generic_event_fn generic; /* optional generic-field consumer */
+	const struct vf_ctf_part *part; /* borrowed, or NULL: read every port, deliver to cbs */
+	uint32_t *global_port;          /* owned with part: sink port -> src.ctf.fs port index */
 };
 
 /* ---- babeltrace2 errors ---- */
@@ -1261,6 +1264,11 @@ static enum vf_status deliver_event(struct reader *r, struct port *p, const bt_m
 	} else if (ci->kind == VF_EV_OTHER) {
 		info->other_event_count++;
 	}
+	if (r->part) {
+		struct vf_ctf_item item = {.ev = ev, .port = r->global_port[p - r->ports]};
+
+		return r->part->item(r->part->user, &item, r->err);
+	}
 	if (r->cbs->event) {
 		enum vf_status st = r->cbs->event(r->cbs->user, ev, r->err);
 
@@ -1292,6 +1300,15 @@ static enum vf_status deliver_discarded(struct reader *r, struct port *p, const 
 		return r->err->status;
 	}
 	r->info->discarded_count += count;
+	if (r->part) {
+		struct vf_ctf_item item = {.port = r->global_port[p - r->ports],
+		                           .cpu = p->cur_cpu,
+		                           .count = count,
+		                           .begin_ns = p->cur_ts,
+		                           .end_ns = end_ns};
+
+		return r->part->item(r->part->user, &item, r->err);
+	}
 	if (r->cbs->discarded) {
 		return r->cbs->discarded(r->cbs->user, p->cur_cpu, count, p->cur_ts, end_ns,
 		                         r->err);
@@ -1458,7 +1475,7 @@ static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 	const bt_component_sink *sink = NULL;
 	bt_graph_run_status rs;
 	enum vf_status status = VF_OK;
-	uint64_t i;
+	uint64_t i, k, src_ports;
 
 	bt_logging_set_global_level(level);
 	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, &ctf) !=
@@ -1503,16 +1520,25 @@ static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 		status = r->err->status;
 		goto end;
 	}
-	r->port_count = bt_component_source_get_output_port_count(src);
-	if (r->port_count == 0) {
+	src_ports = bt_component_source_get_output_port_count(src);
+	if (src_ports == 0) {
 		VF_ERROR_SET(r->err, VF_ERR_INPUT, r->where,
 		             "the trace holds no event data (no non-empty data stream file)");
 		status = VF_ERR_INPUT;
 		goto end;
 	}
+	/* A part reads the ports i % part_count == part_index; the others stay unconnected. */
+	r->port_count = 0;
+	for (i = 0; i < src_ports; i++) {
+		r->port_count += !r->part || i % r->part->part_count == r->part->part_index;
+	}
+	if (r->port_count == 0) {
+		goto end; /* more parts than ports: nothing to read here */
+	}
 	r->ports = calloc(r->port_count, sizeof(*r->ports));
 	r->heap = calloc(r->port_count, sizeof(*r->heap));
-	if (!r->ports || !r->heap) {
+	r->global_port = calloc(r->port_count, sizeof(*r->global_port));
+	if (!r->ports || !r->heap || !r->global_port) {
 		VF_ERROR_SET(r->err, VF_ERR_NOMEM, r->where, "out of memory");
 		status = VF_ERR_NOMEM;
 		goto end;
@@ -1524,10 +1550,14 @@ static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 		status = r->err->status;
 		goto end;
 	}
-	for (i = 0; i < r->port_count; i++) {
+	for (i = 0, k = 0; i < src_ports; i++) {
+		if (r->part && i % r->part->part_count != r->part->part_index) {
+			continue;
+		}
+		r->global_port[k] = (uint32_t)i;
 		if (bt_graph_connect_ports(
 		        graph, bt_component_source_borrow_output_port_by_index_const(src, i),
-		        bt_component_sink_borrow_input_port_by_index_const(sink, i),
+		        bt_component_sink_borrow_input_port_by_index_const(sink, k++),
 		        NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
 			set_bt_error(r->err, VF_ERR_INTERNAL, r->where,
 			             "cannot connect the trace source", NULL);
@@ -1551,6 +1581,9 @@ static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 		status = r->err->status;
 	}
 end:
+	if (r->part && r->part->drained) {
+		r->part->drained(r->part->user); /* event names stay valid until it returns */
+	}
 	release_ports(r);
 	bt_graph_put_ref(graph);
 	bt_component_class_sink_put_ref(sink_class);
@@ -1654,43 +1687,89 @@ enum vf_status vf_ctf_read(const char *path, const struct vf_reader_callbacks *c
 	return vf_ctf_read_generic(path, cbs, NULL, info, err);
 }
 
-enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_callbacks *cbs,
-                                   vf_generic_event_fn generic, struct vf_trace_info *info,
-                                   struct vf_error *err)
+/* Reads trace_dir (found and probed) with one graph: all ports, or part's. */
+static enum vf_status read_found(const char *trace_dir, const struct vf_reader_callbacks *cbs,
+                                 vf_generic_event_fn generic, const struct vf_ctf_part *part,
+                                 struct vf_trace_info *info, struct vf_error *err)
 {
 	static const struct vf_reader_callbacks no_callbacks;
 	struct reader r;
 	enum vf_status status;
+
+	memset(&r, 0, sizeof(r));
+	r.cbs = cbs ? cbs : &no_callbacks;
+	r.generic = generic;
+	r.part = part;
+	r.info = info;
+	r.err = err;
+	r.where = trace_dir;
+	r.last_packet_end_ns = INT64_MIN;
+	vf_u64map_init(&r.classes);
+	vf_u64map_init(&r.sclasses);
+
+	status = run_graph(&r, trace_dir);
+
+	if (r.last_packet_end_ns > info->end_ns) {
+		info->end_ns = r.last_packet_end_ns;
+	}
+	if (r.discarded_packet_count > 0 && !part) {
+		VF_LOGW("The trace lost whole packets: path=%s, discarded_packets=%" PRIu64,
+		        trace_dir, r.discarded_packet_count);
+	}
+	free_caches(&r);
+	free(r.ports);
+	free(r.heap);
+	free(r.global_port);
+	return status;
+}
+
+enum vf_status vf_ctf_read_part(const char *trace_dir, const struct vf_ctf_part *part,
+                                struct vf_trace_info *info, struct vf_error *err)
+{
+	return read_found(trace_dir, NULL, NULL, part, info, err);
+}
+
+/*
+ * How many graphs read a trace at once: VMFLOW_READ_THREADS if set (1 = one
+ * graph on the caller's thread), else 2 when the machine has 2 CPUs or more.
+ * Each part costs a graph that indexes every stream, so more than 4 rarely pays.
+ */
+static uint32_t read_parts(void)
+{
+	const char *env = getenv("VMFLOW_READ_THREADS");
+	long cpus;
+
+	if (env && *env) {
+		long v = strtol(env, NULL, 10);
+
+		return v < 1 ? 1 : v > 16 ? 16 : (uint32_t)v;
+	}
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus >= 2 ? 2 : 1;
+}
+
+enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_callbacks *cbs,
+                                   vf_generic_event_fn generic, struct vf_trace_info *info,
+                                   struct vf_error *err)
+{
+	enum vf_status status;
+	uint32_t parts;
 
 	vf_trace_info_init(info);
 	status = vf_ctf_find_trace(path, info->path, sizeof(info->path), err);
 	if (status != VF_OK) {
 		return status;
 	}
-	memset(&r, 0, sizeof(r));
-	r.cbs = cbs ? cbs : &no_callbacks;
-	r.generic = generic;
-	r.info = info;
-	r.err = err;
-	r.where = info->path;
-	r.last_packet_end_ns = INT64_MIN;
-	vf_u64map_init(&r.classes);
-	vf_u64map_init(&r.sclasses);
-
 	status = probe_indexing(info->path, err);
-	if (status == VF_OK) {
-		status = run_graph(&r, info->path);
+	if (status != VF_OK) {
+		return status;
 	}
+	parts = generic ? 1 : read_parts(); /* generic fields are read on the graph's thread */
+	if (parts > 1) {
+		char dir[sizeof(info->path)];
 
-	if (r.last_packet_end_ns > info->end_ns) {
-		info->end_ns = r.last_packet_end_ns;
+		memcpy(dir, info->path, sizeof(dir));
+		return vf_ctf_read_parallel(dir, cbs, parts, info, err);
 	}
-	if (r.discarded_packet_count > 0) {
-		VF_LOGW("The trace lost whole packets: path=%s, discarded_packets=%" PRIu64,
-		        info->path, r.discarded_packet_count);
-	}
-	free_caches(&r);
-	free(r.ports);
-	free(r.heap);
-	return status;
+	return read_found(info->path, cbs, generic, NULL, info, err);
 }

@@ -84,8 +84,9 @@ enum vf_status vf_history_iter_free(struct vf_history_iter *it, struct vf_error 
 /*
  * Reads the closed intervals of one path in time order (start), e.g. to merge
  * several paths by time with one cursor each. Memory: one chunk per cursor.
- * Cursors and vf_history_iter may be used together; do not add intervals to
- * the history while a cursor is in use.
+ * Cursors and vf_history_iter may be used together, also on several threads
+ * at once (each its own iterators); do not add intervals to the history while
+ * a cursor is in use.
  *   struct vf_history_path_iter *pi = vf_history_path_iter_new(h, path_id, err);
  *   while (vf_history_path_iter_next(pi, &s, &e, &v)) { ... }
  *   status = vf_history_path_iter_free(pi, err);   (reports a spill read error)

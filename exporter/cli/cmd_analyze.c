@@ -8,6 +8,7 @@
  * is written (common/atomic_out.h).
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -155,6 +156,66 @@ static enum vf_status write_report(FILE *fp, void *ctx, struct vf_error *err)
 				    err);
 }
 
+/*
+ * The exports only read the history and the analyses, so they run on two
+ * threads: states.tsv and summary.json (the largest file and a full pass)
+ * on a second thread, the others on the caller's. Each file is written
+ * whole or the run fails; the first error in the order below is reported.
+ */
+struct export_job {
+	const char *dir;
+	struct run *run;
+	enum vf_status status;
+	struct vf_error err;
+};
+
+static void *export_states_and_summary(void *arg)
+{
+	struct export_job *j = arg;
+
+	vf_error_clear(&j->err);
+	j->status = write_output(j->dir, "states.tsv", write_states, j->run, &j->err);
+	if (j->status == VF_OK) {
+		j->status = write_output(j->dir, "summary.json", write_summary, j->run, &j->err);
+	}
+	return NULL;
+}
+
+static enum vf_status write_exports(const char *dir, struct run *r, struct vf_error *err)
+{
+	struct export_job job = {.dir = dir, .run = r};
+	pthread_t thread;
+	bool threaded;
+	enum vf_status st;
+	double t0;
+
+	/* The critical path adds its rows to the history: written before anything reads it. */
+	if (r->has_critical_path &&
+	    (st = write_output(dir, "critical_path.tsv", write_critical_path, r, err)) != VF_OK) {
+		return st;
+	}
+	threaded = pthread_create(&thread, NULL, export_states_and_summary, &job) == 0;
+	if (!threaded) {
+		export_states_and_summary(&job);
+	}
+	if ((st = write_output(dir, "exits.tsv", write_exits, r, err)) == VF_OK &&
+	    (st = write_output(dir, "features.tsv", write_features, r, err)) == VF_OK &&
+	    (st = write_output(dir, "wakers.tsv", write_wakers, r, err)) == VF_OK &&
+	    (st = write_output(dir, "report.html", write_report, r, err)) == VF_OK) {
+		t0 = now_s();
+		st = vf_tc_bundle_write(dir, r->history, &r->info, err);
+		VF_LOGI("tracecompass/ written in %.3f s", now_s() - t0);
+	}
+	if (threaded) {
+		pthread_join(thread, NULL);
+	}
+	if (job.status != VF_OK) { /* states.tsv and summary.json come first */
+		*err = job.err;
+		return job.status;
+	}
+	return st;
+}
+
 static size_t count_vcpus(const struct vf_analysis *a)
 {
 	struct vf_analysis_vm_info vm;
@@ -220,20 +281,11 @@ static enum vf_status analyze(const char *trace, const char *out,
 		goto end;
 	}
 	dir_open = 1;
-	if ((st = write_output(dir.tmp_path, "states.tsv", write_states, &r, err)) != VF_OK ||
-	    (st = write_output(dir.tmp_path, "summary.json", write_summary, &r, err)) != VF_OK ||
-	    (st = write_output(dir.tmp_path, "exits.tsv", write_exits, &r, err)) != VF_OK ||
-	    (st = write_output(dir.tmp_path, "features.tsv", write_features, &r, err)) != VF_OK ||
-	    (st = write_output(dir.tmp_path, "wakers.tsv", write_wakers, &r, err)) != VF_OK ||
-	    (r.has_critical_path &&
-	     (st = write_output(dir.tmp_path, "critical_path.tsv", write_critical_path, &r, err)) !=
-		     VF_OK) ||
-	    (st = write_output(dir.tmp_path, "report.html", write_report, &r, err)) != VF_OK ||
-	    (t0 = now_s(), st = vf_tc_bundle_write(dir.tmp_path, r.history, &r.info, err)) !=
-		    VF_OK) {
+	t0 = now_s();
+	if ((st = write_exports(dir.tmp_path, &r, err)) != VF_OK) {
 		goto end;
 	}
-	VF_LOGI("tracecompass/ written in %.3f s", now_s() - t0);
+	VF_LOGI("all outputs written in %.3f s", now_s() - t0);
 	st = vf_atomic_dir_commit(&dir, err);
 	dir_open = 0;
 	if (st == VF_OK) {

@@ -21,21 +21,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes v in decimal; faster than fprintf on the hot path (one line per interval). */
-static void put_i64(FILE *fp, int64_t v)
+/*
+ * The writer builds its lines in a buffer of its own and hands it to stdio in
+ * large blocks: one locked stdio call per 256 KiB instead of eight per line.
+ */
+#define OUT_BUF_SIZE (256 * 1024)
+
+struct out_buf {
+	FILE *fp;
+	char *buf; /* owned: OUT_BUF_SIZE */
+	size_t len;
+};
+
+static void out_flush(struct out_buf *o)
 {
-	char buf[24];
-	char *p = buf + sizeof(buf);
+	if (o->len) {
+		fwrite(o->buf, 1, o->len, o->fp);
+		o->len = 0;
+	}
+}
+
+/* Room for n more bytes (a path or value longer than the buffer goes straight to stdio). */
+static void out_put(struct out_buf *o, const char *s, size_t n)
+{
+	if (o->len + n > OUT_BUF_SIZE) {
+		out_flush(o);
+		if (n > OUT_BUF_SIZE) {
+			fwrite(s, 1, n, o->fp);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+				     "25262728293031323334353637383940414243444546474849"
+				     "50515253545556575859606162636465666768697071727374"
+				     "75767778798081828384858687888990919293949596979899";
+
+/* Writes v in decimal followed by sep; two digits per division (19-digit ns timestamps). */
+static void out_i64(struct out_buf *o, int64_t v, char sep)
+{
+	char tmp[24];
+	char *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	*--p = sep;
+	while (u >= 100) {
+		unsigned d = (unsigned)(u % 100) * 2;
+
+		u /= 100;
+		*--p = digit_pairs[d + 1];
+		*--p = digit_pairs[d];
+	}
+	if (u >= 10) {
+		*--p = digit_pairs[u * 2 + 1];
+		*--p = digit_pairs[u * 2];
+	} else {
+		*--p = (char)('0' + u);
+	}
 	if (v < 0) {
 		*--p = '-';
 	}
-	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), fp);
+	out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static int has_separator(const char *s)
@@ -50,18 +99,30 @@ enum vf_status vf_states_tsv_write(FILE *fp, struct vf_history *h, struct vf_err
 	int64_t start_ns, end_ns;
 	uint32_t value_count = vf_history_value_count(h);
 	uint8_t *value_checked;
+	uint32_t *value_len;
+	struct out_buf o;
+	size_t path_len = 0;
 	const char *path = NULL;
 	enum vf_status st = VF_OK;
 
-	/* 0 unchecked, 1 fine, 2 holds a separator: each value is checked once */
+	/* 0 unchecked, 1 fine, 2 holds a separator: each value is checked (and measured) once */
 	value_checked = calloc(value_count ? value_count : 1, 1);
-	if (!value_checked) {
+	value_len = calloc(value_count ? value_count : 1, sizeof(*value_len));
+	o.fp = fp;
+	o.len = 0;
+	o.buf = malloc(OUT_BUF_SIZE);
+	if (!value_checked || !value_len || !o.buf) {
+		free(value_checked);
+		free(value_len);
+		free(o.buf);
 		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory writing states.tsv");
 		return VF_ERR_NOMEM;
 	}
 	it = vf_history_iter_new(h, err);
 	if (!it) {
 		free(value_checked);
+		free(value_len);
+		free(o.buf);
 		return err->status;
 	}
 	fputs(VF_STATES_TSV_HEADER "\n", fp);
@@ -78,10 +139,12 @@ enum vf_status vf_states_tsv_write(FILE *fp, struct vf_history *h, struct vf_err
 				st = VF_ERR_INTERNAL;
 				break;
 			}
+			path_len = strlen(path);
 			prev_path = path_id;
 		}
 		if (value_id < value_count && value_checked[value_id] == 0) {
 			value_checked[value_id] = has_separator(value) ? 2 : 1;
+			value_len[value_id] = (uint32_t)strlen(value);
 		}
 		if (value_id >= value_count || value_checked[value_id] == 2) {
 			VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL,
@@ -91,19 +154,20 @@ enum vf_status vf_states_tsv_write(FILE *fp, struct vf_history *h, struct vf_err
 			st = VF_ERR_INTERNAL;
 			break;
 		}
-		fputs(path, fp);
-		fputc('\t', fp);
-		put_i64(fp, start_ns);
-		fputc('\t', fp);
-		put_i64(fp, end_ns);
-		fputc('\t', fp);
-		fputs(value, fp);
-		fputc('\n', fp);
+		out_put(&o, path, path_len);
+		out_put(&o, "\t", 1);
+		out_i64(&o, start_ns, '\t');
+		out_i64(&o, end_ns, '\t');
+		out_put(&o, value, value_len[value_id]);
+		out_put(&o, "\n", 1);
 	}
+	out_flush(&o);
 	if (vf_history_iter_free(it, err) != VF_OK && st == VF_OK) {
 		st = err->status;
 	}
 	free(value_checked);
+	free(value_len);
+	free(o.buf);
 	if (st == VF_OK && (fflush(fp) != 0 || ferror(fp))) {
 		VF_ERROR_SET(err, VF_ERR_IO, NULL, "cannot write states.tsv: %s", strerror(errno));
 		st = VF_ERR_IO;

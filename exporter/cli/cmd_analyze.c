@@ -157,63 +157,114 @@ static enum vf_status write_report(FILE *fp, void *ctx, struct vf_error *err)
 }
 
 /*
- * The exports only read the history and the analyses, so they run on two
- * threads: states.tsv and summary.json (the largest file and a full pass)
- * on a second thread, the others on the caller's. Each file is written
- * whole or the run fails; the first error in the order below is reported.
+ * The exports only read the history and the analyses, so two threads (the
+ * caller's and one more) take them from one list, largest first: each file
+ * is written whole or the run fails. Whatever thread wrote what, the error
+ * reported is that of the first failing export in list order.
  */
-struct export_job {
+static enum vf_status job_states(const char *dir, struct run *r, struct vf_error *err)
+{
+	return write_output(dir, "states.tsv", write_states, r, err);
+}
+
+static enum vf_status job_report(const char *dir, struct run *r, struct vf_error *err)
+{
+	return write_output(dir, "report.html", write_report, r, err);
+}
+
+static enum vf_status job_bundle(const char *dir, struct run *r, struct vf_error *err)
+{
+	double t0 = now_s();
+	enum vf_status st = vf_tc_bundle_write(dir, r->history, &r->info, err);
+
+	VF_LOGI("tracecompass/ written in %.3f s", now_s() - t0);
+	return st;
+}
+
+static enum vf_status job_summary(const char *dir, struct run *r, struct vf_error *err)
+{
+	return write_output(dir, "summary.json", write_summary, r, err);
+}
+
+static enum vf_status job_features(const char *dir, struct run *r, struct vf_error *err)
+{
+	return write_output(dir, "features.tsv", write_features, r, err);
+}
+
+static enum vf_status job_small(const char *dir, struct run *r, struct vf_error *err)
+{
+	enum vf_status st = write_output(dir, "exits.tsv", write_exits, r, err);
+
+	return st != VF_OK ? st : write_output(dir, "wakers.tsv", write_wakers, r, err);
+}
+
+static enum vf_status (*const export_jobs[])(const char *, struct run *, struct vf_error *) = {
+	job_states, job_report, job_bundle, job_summary, job_features, job_small,
+};
+#define EXPORT_JOB_COUNT (sizeof(export_jobs) / sizeof(export_jobs[0]))
+
+struct export_queue {
 	const char *dir;
 	struct run *run;
-	enum vf_status status;
-	struct vf_error err;
+	pthread_mutex_t lock;
+	size_t next;
+	bool failed; /* stop taking jobs */
+	enum vf_status status[EXPORT_JOB_COUNT];
+	struct vf_error err[EXPORT_JOB_COUNT];
 };
 
-static void *export_states_and_summary(void *arg)
+static void *export_worker(void *arg)
 {
-	struct export_job *j = arg;
+	struct export_queue *q = arg;
 
-	vf_error_clear(&j->err);
-	j->status = write_output(j->dir, "states.tsv", write_states, j->run, &j->err);
-	if (j->status == VF_OK) {
-		j->status = write_output(j->dir, "summary.json", write_summary, j->run, &j->err);
+	for (;;) {
+		size_t j;
+
+		pthread_mutex_lock(&q->lock);
+		j = q->failed ? EXPORT_JOB_COUNT : q->next++;
+		pthread_mutex_unlock(&q->lock);
+		if (j >= EXPORT_JOB_COUNT) {
+			return NULL;
+		}
+		vf_error_clear(&q->err[j]);
+		q->status[j] = export_jobs[j](q->dir, q->run, &q->err[j]);
+		if (q->status[j] != VF_OK) {
+			pthread_mutex_lock(&q->lock);
+			q->failed = true;
+			pthread_mutex_unlock(&q->lock);
+		}
 	}
-	return NULL;
 }
 
 static enum vf_status write_exports(const char *dir, struct run *r, struct vf_error *err)
 {
-	struct export_job job = {.dir = dir, .run = r};
+	struct export_queue q;
 	pthread_t thread;
 	bool threaded;
 	enum vf_status st;
-	double t0;
 
 	/* The critical path adds its rows to the history: written before anything reads it. */
 	if (r->has_critical_path &&
 	    (st = write_output(dir, "critical_path.tsv", write_critical_path, r, err)) != VF_OK) {
 		return st;
 	}
-	threaded = pthread_create(&thread, NULL, export_states_and_summary, &job) == 0;
-	if (!threaded) {
-		export_states_and_summary(&job);
-	}
-	if ((st = write_output(dir, "exits.tsv", write_exits, r, err)) == VF_OK &&
-	    (st = write_output(dir, "features.tsv", write_features, r, err)) == VF_OK &&
-	    (st = write_output(dir, "wakers.tsv", write_wakers, r, err)) == VF_OK &&
-	    (st = write_output(dir, "report.html", write_report, r, err)) == VF_OK) {
-		t0 = now_s();
-		st = vf_tc_bundle_write(dir, r->history, &r->info, err);
-		VF_LOGI("tracecompass/ written in %.3f s", now_s() - t0);
-	}
+	memset(&q, 0, sizeof(q));
+	q.dir = dir;
+	q.run = r;
+	pthread_mutex_init(&q.lock, NULL);
+	threaded = pthread_create(&thread, NULL, export_worker, &q) == 0;
+	export_worker(&q);
 	if (threaded) {
 		pthread_join(thread, NULL);
 	}
-	if (job.status != VF_OK) { /* states.tsv and summary.json come first */
-		*err = job.err;
-		return job.status;
+	pthread_mutex_destroy(&q.lock);
+	for (size_t j = 0; j < EXPORT_JOB_COUNT; j++) {
+		if (q.status[j] != VF_OK) {
+			*err = q.err[j];
+			return q.status[j];
+		}
 	}
-	return st;
+	return VF_OK;
 }
 
 static size_t count_vcpus(const struct vf_analysis *a)

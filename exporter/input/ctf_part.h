@@ -38,6 +38,12 @@ struct vf_ctf_part {
 	 */
 	void (*drained)(void *user);
 	void *user;
+	/*
+	 * The babeltrace2 `ctf` plugin (a const bt_plugin *), found once by the
+	 * caller: libbabeltrace2's plugin registry is process-global and not
+	 * thread-safe, so parts must not load the plugin themselves.
+	 */
+	const void *ctf_plugin;
 };
 
 /*
@@ -54,7 +60,7 @@ enum vf_status vf_ctf_read_part(const char *trace_dir, const struct vf_ctf_part 
  * the one-graph reader would (same events, same order). ctf_parallel.c.
  */
 enum vf_status vf_ctf_read_parallel(const char *trace_dir, const struct vf_reader_callbacks *cbs,
-				    uint32_t parts, struct vf_trace_info *info,
-				    struct vf_error *err);
+				    uint32_t parts, const void *ctf_plugin,
+				    struct vf_trace_info *info, struct vf_error *err);
 
 #endif /* VMFLOW_INPUT_CTF_PART_H */

@@ -1462,6 +1462,18 @@ static void release_ports(struct reader *r)
 	}
 }
 
+static enum vf_status find_ctf_plugin(const bt_plugin **ctf, struct vf_error *err)
+{
+	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, ctf) !=
+	    BT_PLUGIN_FIND_STATUS_OK) {
+		bt_current_thread_clear_error();
+		VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL,
+		             "the babeltrace2 `ctf` plugin is not installed (package babeltrace2)");
+		return VF_ERR_INTERNAL;
+	}
+	return VF_OK;
+}
+
 static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 {
 	bt_logging_level level = bt_level();
@@ -1477,13 +1489,16 @@ static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 	enum vf_status status = VF_OK;
 	uint64_t i, k, src_ports;
 
-	bt_logging_set_global_level(level);
-	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, &ctf) !=
-	    BT_PLUGIN_FIND_STATUS_OK) {
-		bt_current_thread_clear_error();
-		VF_ERROR_SET(r->err, VF_ERR_INTERNAL, r->where,
-		             "the babeltrace2 `ctf` plugin is not installed (package babeltrace2)");
-		return VF_ERR_INTERNAL;
+	if (r->part) {
+		/* found once by the caller: the plugin registry is not thread-safe */
+		ctf = r->part->ctf_plugin;
+		bt_plugin_get_ref(ctf);
+	} else {
+		bt_logging_set_global_level(level);
+		if (find_ctf_plugin(&ctf, r->err) != VF_OK) {
+			vf_error_set_where(r->err, "%s", r->where);
+			return VF_ERR_INTERNAL;
+		}
 	}
 	fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
 	graph = bt_graph_create(0);
@@ -1767,9 +1782,17 @@ enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_call
 	parts = generic ? 1 : read_parts(); /* generic fields are read on the graph's thread */
 	if (parts > 1) {
 		char dir[sizeof(info->path)];
+		const bt_plugin *ctf = NULL;
 
+		bt_logging_set_global_level(bt_level());
+		if (find_ctf_plugin(&ctf, err) != VF_OK) {
+			vf_error_set_where(err, "%s", info->path);
+			return err->status;
+		}
 		memcpy(dir, info->path, sizeof(dir));
-		return vf_ctf_read_parallel(dir, cbs, parts, info, err);
+		status = vf_ctf_read_parallel(dir, cbs, parts, ctf, info, err);
+		bt_plugin_put_ref(ctf);
+		return status;
 	}
 	return read_found(info->path, cbs, generic, NULL, info, err);
 }

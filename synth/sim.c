@@ -68,9 +68,11 @@ static inline unsigned __int128 action_key(const struct vf_sim_action *a)
 
 static struct vf_sim_action pop(struct vf_sim *s)
 {
-	struct vf_sim_action top = s->heap[0], last = s->heap[--s->heap_len];
-	const unsigned __int128 last_key = action_key(&last);
-	size_t i = 0, n = s->heap_len;
+	struct vf_sim_action top = s->heap[0];
+	size_t i = 0, n = --s->heap_len;
+	/* the last entry stays in place (the sift only writes below n) and is moved once, at the end */
+	const struct vf_sim_action *last = &s->heap[n];
+	const unsigned __int128 last_key = action_key(last);
 
 	for (;;) {
 		size_t c = VF_SIM_HEAP_ARITY * i + 1, m;
@@ -102,7 +104,7 @@ static struct vf_sim_action pop(struct vf_sim *s)
 		i = m;
 	}
 	if (n > 0) {
-		s->heap[i] = last;
+		s->heap[i] = *last;
 	}
 	return top;
 }

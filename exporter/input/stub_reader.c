@@ -13,6 +13,12 @@
  * field is its CPU. Known event names are also decoded into vf_event kinds
  * (fields by their lttng names), so `vmflow analyze host.xml` works.
  *
+ * For `vmflow analyze` (no generic consumer), an event of a class vmflow
+ * interprets must carry the fields it needs (input/event_check.h: a
+ * kvm_exit without exit_reason is refused, naming file:line, the class and
+ * the field); other missing fields are 0. Generic consumers (Trace Compass
+ * XML analyses) read any event, as Trace Compass does.
+ *
  * Stub traces have no tid/pid contexts. Like Trace Compass's KernelTidAspect,
  * the reader gives each event the thread running on its CPU (the last
  * sched_switch next_tid there); its pid comes from statedump / fork events,
@@ -31,6 +37,7 @@
 
 #include "common/strtab.h"
 #include "common/u64map.h"
+#include "input/event_check.h"
 
 #define STUB_MAX_FIELDS 256
 
@@ -199,6 +206,43 @@ static void store(struct vf_event *ev, const struct fmap *m, const struct vf_fie
 	}
 }
 
+static bool has_field(const struct stub *s, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->field_count; i++) {
+		if (strcmp(s->fields[i].name, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A field of field_map (the stub's names) that the interpreted kind needs is missing. */
+static enum vf_status check_required(const struct stub *s, int line, const char *name,
+                                     enum vf_event_kind kind, struct vf_error *err)
+{
+	const char *const *req = vf_event_required_fields(kind);
+	enum vf_event_kind mk = map_kind(kind);
+	size_t i, j;
+
+	for (i = 0; req[i]; i++) {
+		bool mapped = false;
+
+		for (j = 0; j < sizeof(field_map) / sizeof(field_map[0]) && !mapped; j++) {
+			mapped = field_map[j].kind == mk && strcmp(field_map[j].name, req[i]) == 0;
+		}
+		if (mapped && !has_field(s, req[i])) {
+			char where[600];
+
+			snprintf(where, sizeof(where), "%s:%d", s->path, line);
+			return vf_event_check_field(kind, name, req[i], VF_FIELD_CHECK_MISSING, NULL,
+			                            false, where, err);
+		}
+	}
+	return VF_OK;
+}
+
 static bool stub_field(const struct vf_generic_event *g, const char *name,
                        struct vf_field_value *out)
 {
@@ -317,6 +361,10 @@ static enum vf_status deliver(struct stub *s, int line, const char *name, int64_
 	ev->pid = -1;
 	ev->tid = -1;
 	mk = map_kind(ev->kind);
+	if (!generic && ev->kind != VF_EV_OTHER &&
+	    check_required(s, line, name, ev->kind, err) != VF_OK) {
+		return err->status;
+	}
 	for (i = 0; i < s->field_count; i++) {
 		const struct stub_field *f = &s->fields[i];
 

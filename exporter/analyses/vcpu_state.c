@@ -934,7 +934,7 @@ static enum vf_status vs_finish(void *self, int64_t end_ns, struct vf_error *err
 	return VF_OK;
 }
 
-static const struct vcpu_state *g_sort_s;
+static _Thread_local const struct vcpu_state *g_sort_s; /* qsort context, per thread */
 
 static int cmp_edge(const void *x, const void *y)
 {
@@ -974,8 +974,10 @@ enum vf_status vf_vcpu_state_write_wait_wakers(const void *self, FILE *fp, struc
 		qsort(sorted, s->edge_count, sizeof(*sorted), cmp_edge);
 	}
 	for (i = 0; i < s->edge_count; i++) {
-		fprintf(fp, "wait\t%s\t%s\t%s\t%" PRIu64 "\n", vf_strtab_get(&s->names, sorted[i].waker),
-			vf_strtab_get(&s->names, sorted[i].wakee),
+		const char *waker = vf_strtab_get(&s->names, sorted[i].waker);
+		const char *wakee = vf_strtab_get(&s->names, sorted[i].wakee);
+
+		fprintf(fp, "wait\t%s\t%s\t%s\t%" PRIu64 "\n", waker ? waker : "-", wakee ? wakee : "-",
 			status_names[sorted[i].status] + 5 /* "wait_" */, sorted[i].count);
 	}
 	free(sorted);

@@ -272,7 +272,7 @@ static bool cursor_advance(struct cursor *c)
 	return cursor_take_next(c);
 }
 
-static const struct vf_history *sort_history;
+static _Thread_local const struct vf_history *sort_history; /* qsort context, per thread */
 
 static int cmp_path_name(const void *a, const void *b)
 {

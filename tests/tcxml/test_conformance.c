@@ -138,7 +138,7 @@ static void test_intervals(void **state)
 	assert_non_null(fp);
 	assert_non_null(fgets(line, sizeof(line), fp)); /* header */
 	while (fgets(line, sizeof(line), fp)) {
-		char *f[10], what[1024], detail[1024];
+		char *f[10] = {0}, what[1024], detail[1024];
 		int n = split(line, f, 10);
 		struct tcase *c;
 		struct vf_tcss *ss;
@@ -203,7 +203,7 @@ static void test_points(void **state)
 	assert_non_null(fp);
 	assert_non_null(fgets(line, sizeof(line), fp));
 	while (fgets(line, sizeof(line), fp)) {
-		char *f[9], what[1024];
+		char *f[9] = {0}, what[1024];
 		int n = split(line, f, 9);
 		struct tcase *c;
 		struct vf_tcss *ss;
@@ -242,7 +242,7 @@ static void test_segments(void **state)
 	assert_non_null(fp);
 	assert_non_null(fgets(line, sizeof(line), fp));
 	while (fgets(line, sizeof(line), fp)) {
-		char *f[9], what[1024], detail[1024];
+		char *f[9] = {0}, what[1024], detail[1024];
 		int n = split(line, f, 9);
 		struct tcase *c;
 		size_t count, idx;

@@ -23,6 +23,7 @@
 #include "analyses/module.h"
 #include "analyses/process.h"
 #include "analyses/trace_sanity.h"
+#include "analyses/critical_path.h"
 #include "analyses/vcpu_state.h"
 #include "analyses/wakers.h"
 #include "model/model.h"
@@ -550,9 +551,33 @@ enum vf_status vf_analysis_write_wakers(const struct vf_analysis *a, FILE *fp,
 enum vf_status vf_analysis_write_critical_path(const struct vf_analysis *a, uint64_t cr3,
 					       FILE *fp, struct vf_error *err)
 {
-	return vf_critical_path_tsv_write(
+	struct vf_critical_path_inputs in;
+	bool recorded = false;
+	enum vf_status st;
+	uint32_t p;
+
+	fputs(VF_CRITICAL_PATH_TSV_HEADER "\n", fp);
+	st = vf_critical_path_own_write(
 		fp, a->ctx.history, vf_vcpu_state_borrow_wait_sources(a->selves[VCPU_STATE_INDEX]),
 		cr3, err);
+	if (st != VF_OK) {
+		return st;
+	}
+	in.h = a->ctx.history;
+	in.lines = vf_wakers_borrow_lines(a->selves[WAKERS_INDEX]);
+	in.sources = vf_vcpu_state_borrow_wait_sources(a->selves[VCPU_STATE_INDEX]);
+	in.model = a->ctx.model;
+	/* recorded in the history once (a second call writes the rows only) */
+	for (p = 0; p < vf_history_path_count(in.h) && !recorded; p++) {
+		recorded = strncmp(vf_history_path_name(in.h, p), VF_CRITICAL_PATH_ROOT "/",
+				   sizeof(VF_CRITICAL_PATH_ROOT)) == 0;
+	}
+	return vf_critical_path_write(fp, &in, cr3, !recorded, err);
+}
+
+struct vf_history *vf_analysis_borrow_thread_lines(const struct vf_analysis *a)
+{
+	return vf_wakers_borrow_lines(a->selves[WAKERS_INDEX]);
 }
 
 bool vf_analysis_get_process_injections(const struct vf_analysis *a, int32_t pid, uint64_t cr3,

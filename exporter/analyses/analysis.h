@@ -45,6 +45,9 @@ struct vf_analysis_options {
 	unsigned net_vector_count;
 	/* Start of the trace: where the line of a thread already running starts. */
 	int64_t begin_ns;
+	/* true: do not keep the thread lines the critical path walks (wakers.h); set it when
+	   no critical path will be written (the walk then follows no waker). */
+	bool no_thread_lines;
 };
 
 /* Defaults (docs/states.md): timer {236, 238, 239}, IPI {251, 252, 253}, begin = first event. */
@@ -122,9 +125,18 @@ const struct vf_exit_stats *vf_analysis_borrow_process_exit_stats(const struct v
 enum vf_status vf_analysis_write_wakers(const struct vf_analysis *a, FILE *fp,
 					struct vf_error *err);
 
-/* Writes critical_path.tsv for guest process cr3 (analyses/wakers.h) after vf_analysis_finish(). */
+/*
+ * Writes critical_path.tsv for guest process cr3 after vf_analysis_finish():
+ * the header, the process' own rows (analyses/wakers.h) and its critical path
+ * (analyses/critical_path.h). The first call also adds the path to the
+ * history under CriticalPath/ (for the Trace Compass bundle written after it);
+ * later calls write the same rows without adding them again.
+ */
 enum vf_status vf_analysis_write_critical_path(const struct vf_analysis *a, uint64_t cr3,
 					       FILE *fp, struct vf_error *err);
+
+/* The thread lines the critical path walks (analyses/wakers.h), after vf_analysis_finish(). */
+struct vf_history *vf_analysis_borrow_thread_lines(const struct vf_analysis *a);
 
 /*
  * kvm_x86_inj_virq while guest process cr3 of VM pid was loaded, per class:

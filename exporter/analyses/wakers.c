@@ -12,6 +12,16 @@
  * (strtab), one pair map and one per-wakee "last counted" map: memory by
  * entities and pairs, not events. The critical path reads the waits' wakers
  * kept by the vCPU state analysis (vf_vcpu_state_borrow_wait_sources()).
+ *
+ * Thread lines (for the critical path's walk, critical_path.c): every host
+ * thread seen in a sched_switch gets a path "<tid>" in a scratch history of
+ * its own (spilled to disk like the main one: memory by threads, not events)
+ * with "run" while on a CPU, "wait_cpu" while runnable (preempted, or woken
+ * and not yet switched in), and "blk:<waker tid>" while blocked, ended by the
+ * first wake-up after the switch out ("blk:-1": woken in no known thread's
+ * context, "blk:?": switched in again with no wake-up seen, "blk:-": still
+ * blocked at the end). Events replayed from a thread's prelog (older than the
+ * last event) are not recorded twice.
  */
 #include "analyses/wakers.h"
 
@@ -29,6 +39,15 @@ struct pair {
 	uint64_t count;
 };
 
+enum { TL_NONE, TL_RUN, TL_CPU, TL_BLK };
+
+struct tline {
+	int32_t tid;
+	uint32_t path; /* in wakers.lines */
+	uint8_t st;
+	int64_t since;
+};
+
 struct wakers {
 	struct vf_analysis_ctx *ctx; /* borrowed */
 	struct vf_strtab names;      /* owned: entity names */
@@ -36,6 +55,11 @@ struct wakers {
 	struct pair *list;           /* owned */
 	size_t count, cap;
 	struct vf_u64map counted;    /* wakee tid -> last counted wake time + 1 (as pointer) */
+	struct vf_history *lines;    /* owned: per-thread lines (see above) */
+	struct vf_u64map line_index; /* tid -> index + 1 in line_list */
+	struct tline *line_list;     /* owned */
+	size_t line_count, line_cap;
+	int64_t now;                 /* last event time (replayed prelog events are older) */
 };
 
 static enum vf_status nomem(struct vf_error *err)
@@ -49,6 +73,9 @@ static void wk_destroy_partial(struct wakers *w)
 	vf_strtab_fini(&w->names);
 	vf_u64map_fini(&w->pairs);
 	vf_u64map_fini(&w->counted);
+	vf_u64map_fini(&w->line_index);
+	vf_history_free(w->lines);
+	free(w->line_list);
 	free(w->list);
 	free(w);
 }
@@ -65,6 +92,13 @@ static void *wk_create(struct vf_analysis_ctx *ctx, struct vf_error *err)
 	vf_strtab_init(&w->names);
 	vf_u64map_init(&w->pairs);
 	vf_u64map_init(&w->counted);
+	vf_u64map_init(&w->line_index);
+	w->now = INT64_MIN;
+	w->lines = vf_history_new(NULL, err);
+	if (!w->lines) {
+		wk_destroy_partial(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -143,6 +177,134 @@ static enum vf_status count_pair(struct wakers *w, uint8_t level, const char *wa
 	return VF_OK;
 }
 
+/* The line of thread tid (created on first use); NULL: no memory. */
+static struct tline *line_of(struct wakers *w, int32_t tid)
+{
+	void *found = vf_u64map_get(&w->line_index, (uint64_t)(uint32_t)tid);
+	struct tline *l;
+	char name[16];
+
+	if (found) {
+		return &w->line_list[(uintptr_t)found - 1];
+	}
+	if (w->line_count == w->line_cap) {
+		size_t cap = w->line_cap ? w->line_cap * 2 : 64;
+		struct tline *grown = realloc(w->line_list, cap * sizeof(*grown));
+
+		if (!grown) {
+			return NULL;
+		}
+		w->line_list = grown;
+		w->line_cap = cap;
+	}
+	snprintf(name, sizeof(name), "%d", (int)tid);
+	l = &w->line_list[w->line_count];
+	l->tid = tid;
+	l->path = vf_history_path(w->lines, name);
+	l->st = TL_NONE;
+	l->since = 0;
+	if (l->path == VF_HISTORY_NONE ||
+	    !vf_u64map_put(&w->line_index, (uint64_t)(uint32_t)tid,
+			   (void *)(uintptr_t)(w->line_count + 1))) {
+		return NULL;
+	}
+	w->line_count++;
+	return l;
+}
+
+/* Closes l's current interval at ts with value text v and moves it to state st. */
+static enum vf_status line_move(struct wakers *w, struct tline *l, int64_t ts, const char *v,
+				uint8_t st, struct vf_error *err)
+{
+	if (l->st != TL_NONE && v && ts > l->since) {
+		uint32_t value = vf_history_value(w->lines, v);
+
+		if (value == VF_HISTORY_NONE) {
+			return nomem(err);
+		}
+		if (vf_history_add(w->lines, l->path, l->since, ts, value, err) != VF_OK) {
+			return err->status;
+		}
+	}
+	l->st = st;
+	l->since = ts;
+	return VF_OK;
+}
+
+static const char *line_value(uint8_t st)
+{
+	return st == TL_RUN ? "run" : st == TL_CPU ? "wait_cpu" : st == TL_BLK ? "blk:?" : NULL;
+}
+
+static enum vf_status on_switch(void *self, const struct vf_event *ev,
+				const struct vf_model_update *up, struct vf_error *err)
+{
+	struct wakers *w = self;
+	int32_t prev = ev->u.sched_switch.prev_tid, next = ev->u.sched_switch.next_tid;
+	struct tline *l;
+
+	(void)up;
+	if (w->ctx->opt.no_thread_lines) {
+		return VF_OK;
+	}
+	if (ev->ts_ns < w->now) {
+		return VF_OK; /* a replayed prelog entry: already recorded */
+	}
+	w->now = ev->ts_ns;
+	if (prev > 0) {
+		if (!(l = line_of(w, prev))) {
+			return nomem(err);
+		}
+		if (line_move(w, l, ev->ts_ns, l->st == TL_RUN ? "run" : line_value(l->st),
+			      vf_prev_state_is_runnable(ev->u.sched_switch.prev_state) ? TL_CPU
+										   : TL_BLK,
+			      err) != VF_OK) {
+			return err->status;
+		}
+	}
+	if (next > 0) {
+		if (!(l = line_of(w, next))) {
+			return nomem(err);
+		}
+		if (line_move(w, l, ev->ts_ns, line_value(l->st), TL_RUN, err) != VF_OK) {
+			return err->status;
+		}
+	}
+	return VF_OK;
+}
+
+/* A wake-up of a blocked thread ends its blocked stretch: "blk:<waker tid>". */
+static enum vf_status line_wake(struct wakers *w, const struct vf_event *ev,
+				const struct vf_model_update *up, int32_t tid, struct vf_error *err)
+{
+	struct tline *l;
+	char v[24];
+
+	if (w->ctx->opt.no_thread_lines) {
+		return VF_OK;
+	}
+	if (ev->ts_ns < w->now) {
+		return VF_OK;
+	}
+	w->now = ev->ts_ns;
+	if (!(l = line_of(w, tid))) {
+		return nomem(err);
+	}
+	if (l->st == TL_BLK) {
+		snprintf(v, sizeof(v), "blk:%d", up->thread ? (int)up->thread->tid : -1);
+		return line_move(w, l, ev->ts_ns, v, TL_CPU, err);
+	}
+	if (l->st == TL_NONE) {
+		return line_move(w, l, ev->ts_ns, NULL, TL_CPU, err);
+	}
+	return VF_OK;
+}
+
+struct vf_history *vf_wakers_borrow_lines(const void *self)
+{
+	return ((const struct wakers *)self)->lines;
+}
+
 static enum vf_status on_wake(void *self, const struct vf_event *ev,
 			      const struct vf_model_update *up, struct vf_error *err)
 {
@@ -156,6 +318,9 @@ static enum vf_status on_wake(void *self, const struct vf_event *ev,
 
 	if (tid <= 0) {
 		return VF_OK;
+	}
+	if (line_wake(w, ev, up, tid, err) != VF_OK) {
+		return err->status;
 	}
 	/* Once per wake-up: not again until the wakee was switched out after the last one. */
 	last = (uintptr_t)vf_u64map_get(&w->counted, (uint64_t)(uint32_t)tid);
@@ -186,13 +351,21 @@ static enum vf_status on_wake(void *self, const struct vf_event *ev,
 
 static enum vf_status wk_finish(void *self, int64_t end_ns, struct vf_error *err)
 {
-	(void)self;
-	(void)end_ns;
-	(void)err;
+	struct wakers *w = self;
+	size_t i;
+
+	for (i = 0; i < w->line_count; i++) {
+		struct tline *l = &w->line_list[i];
+
+		if (line_move(w, l, end_ns, l->st == TL_BLK ? "blk:-" : line_value(l->st), TL_NONE,
+			      err) != VF_OK) {
+			return err->status;
+		}
+	}
 	return VF_OK;
 }
 
-static const struct wakers *g_sort_w;
+static _Thread_local const struct wakers *g_sort_w; /* qsort context, per thread */
 
 static int cmp_pair(const void *x, const void *y)
 {
@@ -257,7 +430,7 @@ enum vf_status vf_wakers_tsv_write(FILE *fp, const void *self, struct vf_error *
 	return st;
 }
 
-/* ---- critical_path.tsv ---- */
+/* ---- the "own" rows of critical_path.tsv ---- */
 
 static void edge_of(const char *status, bool nested, const char **edge, const char **level)
 {
@@ -424,7 +597,6 @@ static enum vf_status critical_path(FILE *fp, struct vf_history *h, struct vf_hi
 	snprintf(want, sizeof(want), "/Processes/0x%" PRIx64 "/Status", cr3);
 	snprintf(value, sizeof(value), "0x%" PRIx64, cr3);
 	want_len = strlen(want);
-	fputs("vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n", fp);
 	/* paths are few (entities); the matching ones are read with a cursor each */
 	for (p = 0; p < n && st == VF_OK; p++) {
 		const char *path = vf_history_path_name(h, p);
@@ -464,9 +636,13 @@ static enum vf_status critical_path(FILE *fp, struct vf_history *h, struct vf_hi
 			if (!nested_at && strncmp(status, "wait_", 5) == 0) {
 				by = waker_of(sources, vc, vc_count, h, value, s, e);
 			}
-			fprintf(fp, "%ld\t%s\t0x%" PRIx64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64
-				    "\t%s\t%s\t%s\n",
-				pid, nested, cr3, s, e, e - s, edge, level, by);
+			if (nested_at) {
+				fprintf(fp, "own\tprocess:%ld/%s/0x%" PRIx64, pid, nested, cr3);
+			} else {
+				fprintf(fp, "own\tprocess:%ld/0x%" PRIx64, pid, cr3);
+			}
+			fprintf(fp, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s\t%s\t0\t%s\n", s, e,
+				e - s, edge, level, by);
 		}
 		st = vf_history_path_iter_free(it, err);
 		st = close_vcpu_cursors(vc, vc_count, st, err);
@@ -474,7 +650,7 @@ static enum vf_status critical_path(FILE *fp, struct vf_history *h, struct vf_hi
 	return st;
 }
 
-enum vf_status vf_critical_path_tsv_write(FILE *fp, struct vf_history *h,
+enum vf_status vf_critical_path_own_write(FILE *fp, struct vf_history *h,
 					  struct vf_history *sources, uint64_t cr3,
 					  struct vf_error *err)
 {
@@ -482,6 +658,7 @@ enum vf_status vf_critical_path_tsv_write(FILE *fp, struct vf_history *h,
 }
 
 static const struct vf_analysis_handler wk_handlers[] = {
+	{VF_EV_SCHED_SWITCH, on_switch},
 	{VF_EV_SCHED_WAKING, on_wake},
 	{VF_EV_SCHED_WAKEUP, on_wake},
 	{VF_EV_SCHED_WAKEUP_NEW, on_wake},

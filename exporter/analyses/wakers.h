@@ -3,8 +3,10 @@
  * wakers.h - who woke whom (thesis §6 wakers, §8 adjacency matrix):
  * sched_waking / sched_wakeup / sched_wakeup_new / sched_ttwu counted once per
  * wake-up, per (waker, wakee) entity pair, for vCPUs, their loaded guest
- * processes, vhost threads, QEMU main threads and host threads; and the
- * per-process path (critical_path.tsv) with its edge types and levels.
+ * processes, vhost threads, QEMU main threads and host threads; the thread
+ * lines the critical path walks (run / wait_cpu / blocked-until-woken-by, per
+ * host thread); and the process' own rows of critical_path.tsv with their
+ * edge types and levels (the walk itself: critical_path.h).
  */
 #ifndef VMFLOW_ANALYSES_WAKERS_H
 #define VMFLOW_ANALYSES_WAKERS_H
@@ -33,15 +35,25 @@ void vf_wakers_entity(const struct vf_model *m, const struct vf_thread *t, char 
 enum vf_status vf_wakers_tsv_write(FILE *fp, const void *self, struct vf_error *err);
 
 /*
- * Writes critical_path.tsv for guest process cr3 in every VM (and nested VM)
- * that has it: vm_pid, nested (h or "-"), cr3, start_ns, end_ns, duration_ns,
- * edge, level, woken_by. Edges: RUNNING, PREEMPTED, TIMER, BLOCK_DEVICE,
- * NETWORK, IPI, BLOCKED, UNKNOWN; levels HL0 (the host handles an exit), HL1,
- * HL2. woken_by (wait edges of L1 processes): the waker of that wait of the
+ * The thread lines kept for the critical path (wakers.c): path "<tid>" per host
+ * thread, values "run", "wait_cpu", "blk:<waker tid>" ("blk:-1" unknown waker,
+ * "blk:?" no wake-up seen, "blk:-" blocked until the end). self is the module
+ * instance; complete after finish.
+ */
+struct vf_history *vf_wakers_borrow_lines(const void *self);
+
+/*
+ * Writes the "own" rows of critical_path.tsv (docs/outputs.md; no header) for
+ * guest process cr3 in every VM (and nested VM) that has it, one per interval
+ * of its Status path: own, worker (process:<vm_pid>/0x<cr3>, nested:
+ * process:<vm_pid>/<h>/0x<cr3>), start_ns, end_ns, duration_ns, edge, level,
+ * depth 0, woken_by. Edges: RUNNING, PREEMPTED, TIMER, BLOCK_DEVICE, NETWORK,
+ * IPI, BLOCKED, UNKNOWN; levels HL0 (the host handles an exit), HL1, HL2.
+ * woken_by (wait edges of L1 processes): the waker of that wait of the
  * process' vCPU, from `sources` (vf_vcpu_state_borrow_wait_sources(); NULL:
  * "-" everywhere).
  */
-enum vf_status vf_critical_path_tsv_write(FILE *fp, struct vf_history *h,
+enum vf_status vf_critical_path_own_write(FILE *fp, struct vf_history *h,
 					  struct vf_history *sources, uint64_t cr3,
 					  struct vf_error *err);
 

@@ -448,6 +448,7 @@ int vf_cmd_analyze(int argc, char **argv)
 	if (!out) {
 		return vf_cli_usage_error("analyze", "missing -o OUT");
 	}
+	opt.no_thread_lines = !has_cp; /* the host threads' run/wait lines serve the critical path only */
 	if (analyze(argv[optind], out, &opt, has_cp ? &cp_cr3 : NULL, &err) != VF_OK) {
 		return vf_cli_report(&err);
 	}

@@ -6,6 +6,10 @@
  * device #6600cc, network #ff9bff, IPI #6666cc, unknown #403b33), as
  * recommended in the thesis spec §10. Guest processes add `running` (a
  * lighter green) and `preempted_guest` (yellow).
+ * The critical path's edges have Trace Compass' critical-path colours
+ * (CriticalPathPresentationProvider: running #339900, preempted #c86400,
+ * timer, block device, network, IPI, unknown as above); BLOCKED, a host
+ * block Trace Compass has no edge for, takes `wait_host`'s brown.
  */
 #include "exports/palette.h"
 
@@ -48,4 +52,33 @@ const struct vf_palette_entry *vf_palette_lookup(const char *value)
 		}
 	}
 	return &other;
+}
+
+static const struct vf_palette_entry cp_entries[] = {
+	{"RUNNING", "Critical path: running", 0x33, 0x99, 0x00},
+	{"PREEMPTED", "Critical path: preempted", 0xc8, 0x64, 0x00},
+	{"TIMER", "Critical path: timer", 0x33, 0x66, 0x99},
+	{"BLOCK_DEVICE", "Critical path: block device", 0x66, 0x00, 0xcc},
+	{"NETWORK", "Critical path: network", 0xff, 0x9b, 0xff},
+	{"IPI", "Critical path: IPI", 0x66, 0x66, 0xcc},
+	{"BLOCKED", "Critical path: blocked in the host", 140, 90, 60},
+	{"UNKNOWN", "Critical path: unknown", 0x40, 0x3b, 0x33},
+};
+
+const struct vf_palette_entry *vf_palette_critical_path_entries(size_t *count)
+{
+	*count = sizeof(cp_entries) / sizeof(cp_entries[0]);
+	return cp_entries;
+}
+
+const struct vf_palette_entry *vf_palette_critical_path_lookup(const char *edge)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cp_entries) / sizeof(cp_entries[0]); i++) {
+		if (strcmp(cp_entries[i].value, edge) == 0) {
+			return &cp_entries[i];
+		}
+	}
+	return NULL;
 }

@@ -21,4 +21,13 @@ const struct vf_palette_entry *vf_palette_entries(size_t *count);
 /* The entry for a value; an exit reason or unknown value gets a neutral entry. */
 const struct vf_palette_entry *vf_palette_lookup(const char *value);
 
+/*
+ * The critical path's edges (critical_path.tsv: RUNNING, PREEMPTED, TIMER,
+ * BLOCK_DEVICE, NETWORK, IPI, BLOCKED, UNKNOWN) in Trace Compass'
+ * critical-path colours, in legend order; *count receives their number.
+ */
+const struct vf_palette_entry *vf_palette_critical_path_entries(size_t *count);
+/* The entry of an edge name; NULL if it is not one. */
+const struct vf_palette_entry *vf_palette_critical_path_lookup(const char *edge);
+
 #endif /* VMFLOW_EXPORTS_PALETTE_H */

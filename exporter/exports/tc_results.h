@@ -25,7 +25,9 @@
  *   vmflow_state_end_<d>  { string a0; ... string a<d-1>; }
  *       the same for every other path, split at '/' into its d components
  *       (1 <= d <= VF_TC_RESULTS_MAX_DEPTH; a deeper path or an empty component
- *       is refused with VF_ERR_INPUT), so every states.tsv path round-trips.
+ *       is refused with VF_ERR_INPUT), so every states.tsv path round-trips, and so do
+ *       the critical path's CriticalPath/<worker>/{Status,Level,Depth,WokenBy} paths
+ *       that `analyze --critical-path` adds to the history (analyses/critical_path.h).
  * Events are in global time order (ties: ends first, then by path name).
  * The clock copies clock_src's name, frequency, offset (seconds + cycles)
  * and uuid (if it has one), plus `absolute = true` when the host's tracer is

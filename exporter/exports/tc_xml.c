@@ -15,7 +15,11 @@
  *   <stateProvider id="org.vmflow.kernel">     the raw LTTng kernel trace of the host, for
  *     users without vmflow's results: vCPU guest/hypervisor/preempted/blocked status
  *     and exit counts per reason, as far as the XML language can tell (see below)
- *   time-graph views: vCPUs, guest processes, nested VMs, waits (results); vCPUs (kernel)
+ *     CriticalPath/<worker>/{Status,Level,Depth,WokenBy}  (analyze --critical-path: the
+ *       critical path's rows, critical_path.tsv; Status is the edge, int-coded like Status)
+ *   time-graph views: vCPUs, guest processes, nested VMs, waits, critical path (only with
+ *   --critical-path; one row per worker, Trace Compass' critical-path colours) (results);
+ *   vCPUs (kernel)
  *   XY views: exit rate per reason (all VMs, and per VM), time per state per VM (results);
  *             exit rate per reason (kernel)
  *
@@ -69,6 +73,8 @@
 #define MAX_NESTING_LEVEL  100000
 #define OTHER_CODE_BASE    1000
 #define MAX_VM_VIEWS       16
+/* Codes of the critical path's edges: past every guest_l<n> code (100 + n). */
+#define CP_CODE_BASE       300000
 
 static const char *const fixed_codes[] = {
     "unknown",         /* 0 */
@@ -117,7 +123,20 @@ int32_t vf_tc_xml_status_code(const char *status)
 		}
 	}
 	n = nesting_level(status);
-	return n ? (int32_t)(100 + n) : -1;
+	if (n) {
+		return (int32_t)(100 + n);
+	}
+	{
+		const struct vf_palette_entry *cp = vf_palette_critical_path_entries(&i);
+		size_t k;
+
+		for (k = 0; k < i; k++) {
+			if (strcmp(cp[k].value, status) == 0) {
+				return (int32_t)(CP_CODE_BASE + k);
+			}
+		}
+	}
+	return -1;
 }
 
 struct status {
@@ -125,6 +144,7 @@ struct status {
 	char label[96];
 	uint8_t r, g, b;
 	int32_t code;
+	bool cp; /* a critical-path edge (CriticalPath/<worker>/Status) */
 };
 
 struct status_list {
@@ -132,6 +152,7 @@ struct status_list {
 	size_t count;
 	int64_t vms[MAX_VM_VIEWS]; /* VMs with per-VM XY views, ascending */
 	size_t vm_count;
+	bool has_cp; /* the history has a critical path (CriticalPath/...) */
 };
 
 static int listed(const struct status_list *l, const char *value)
@@ -158,8 +179,11 @@ static void add_status(struct status_list *l, const char *value, int32_t code)
 	s = &l->items[l->count++];
 	s->value = value;
 	s->code = code;
-	pe = vf_palette_lookup(value);
-	if (strcmp(pe->value, value) != 0 && (n = nesting_level(value)) != 0) {
+	s->cp = code >= CP_CODE_BASE;
+	pe = s->cp ? vf_palette_critical_path_lookup(value) : vf_palette_lookup(value);
+	if (s->cp) {
+		snprintf(s->label, sizeof(s->label), "%s", pe->label);
+	} else if (strcmp(pe->value, value) != 0 && (n = nesting_level(value)) != 0) {
 		/* deeper than the palette knows: the deepest palette green, own label */
 		pe = vf_palette_lookup("guest_l3");
 		snprintf(s->label, sizeof(s->label), "Nested guest code (L%ld)", n);
@@ -251,6 +275,16 @@ static enum vf_status build_status_list(struct status_list *l, const struct vf_h
 	}
 	if (!h) {
 		return VF_OK;
+	}
+	/* the critical path's edges, when the history has one */
+	for (p = 0; p < vf_history_path_count(h) && !l->has_cp; p++) {
+		l->has_cp = strncmp(vf_history_path_name(h, p), "CriticalPath/", 13) == 0;
+	}
+	if (l->has_cp) {
+		pe = vf_palette_critical_path_entries(&count);
+		for (i = 0; i < count; i++) {
+			add_status(l, pe[i].value, (int32_t)(CP_CODE_BASE + i));
+		}
 	}
 	/* deeper guest_l<n> values seen in the history, by increasing n */
 	for (;;) {
@@ -798,7 +832,7 @@ static void view_legend(FILE *fp, const struct status_list *l, int waits_only, i
 	size_t i;
 
 	for (i = 0; i < l->count; i++) {
-		if ((waits_only && !is_wait(l->items[i].value)) ||
+		if (l->items[i].cp || (waits_only && !is_wait(l->items[i].value)) ||
 		    (fixed_only && l->items[i].code >= (int32_t)FIXED_CODE_COUNT)) {
 			continue;
 		}
@@ -895,6 +929,29 @@ static void write_views(FILE *fp, const struct status_list *l)
 			"\t\t</entry>\n"
 			"\t</xyView>\n\n",
 			l->vms[v]);
+	}
+
+	if (l->has_cp) {
+		size_t i;
+
+		view_head(fp, "timeGraphView", VF_TC_XML_ANALYSIS_ID, ".criticalpath",
+			  VF_TC_XML_ANALYSIS_ID, "vmflow: critical path");
+		for (i = 0; i < l->count; i++) {
+			if (!l->items[i].cp) {
+				continue;
+			}
+			fputs("\t\t<definedValue name=\"", fp);
+			put_attr(fp, l->items[i].label);
+			fprintf(fp, "\" value=\"%" PRId32 "\" color=\"#%02x%02x%02x\" />\n",
+				l->items[i].code, l->items[i].r, l->items[i].g, l->items[i].b);
+		}
+		fputs("\t\t<!-- one row per worker the path visits (its name, '/' written ':'), "
+		      "showing its edge; Level, Depth and WokenBy beside it in the state system -->\n"
+		      "\t\t<entry path=\"CriticalPath/*\">\n"
+		      "\t\t\t<display type=\"constant\" value=\"Status\" />\n"
+		      "\t\t</entry>\n"
+		      "\t</timeGraphView>\n\n",
+		      fp);
 	}
 
 	view_head(fp, "timeGraphView", VF_TC_XML_KERNEL_ID, ".vcpus", VF_TC_XML_KERNEL_ID,

@@ -32,7 +32,9 @@
  * fixed codes of docs/states.md values (unknown 0, guest 1, guest_l2 2,
  * hypervisor 3, preempted_host 4, preempted_vm 5, wait_timer 6, wait_task 7,
  * wait_disk 8, wait_net 9, wait_unknown 10, wait_host 11, running 12,
- * preempted_guest 13), 100 + n for guest_l<n> with n >= 3, -1 for anything
+ * preempted_guest 13), 100 + n for guest_l<n> with n >= 3, 300000 + k for the
+ * critical path's edges (RUNNING, PREEMPTED, TIMER, BLOCK_DEVICE, NETWORK,
+ * IPI, BLOCKED, UNKNOWN: k in that order, on CriticalPath/<worker>/Status), -1 for anything
  * else (vf_tc_xml_write() gives such values of the history codes from 1000
  * on, in name order, listed in the file's definedValues).
  */
@@ -41,7 +43,9 @@ int32_t vf_tc_xml_status_code(const char *status);
 /*
  * Writes vmflow.xml (valid against xmlDefinition.xsd). h is optional: when
  * given, its guest_l<n> values and every value of its Status paths get a
- * mapping and a legend entry, and each VM (up to 16) its own XY views. Reads
+ * mapping and a legend entry, and each VM (up to 16) its own XY views; if it
+ * has CriticalPath/ paths, the edges get their codes and the "Critical path"
+ * time-graph view is written. Reads
  * the Status paths' intervals. Write errors are VF_ERR_IO.
  */
 enum vf_status vf_tc_xml_write(FILE *fp, const struct vf_history *h, struct vf_error *err);

@@ -105,9 +105,10 @@ cr3=$(printf '%s' "$p" | cut -d/ -f4)
 run_cmd "$VMFLOW" analyze "$T/processes.trace" -o "$T/cp.out" --critical-path "$cr3"
 expect_eq "$rc" 0 "analyze --critical-path $cr3"
 want=$(awk -F'\t' -v p="$p" '$1 == p' "$T/processes.out/states.tsv" | wc -l)
-got=$(awk -F'\t' -v c="$cr3" 'NR > 1 && $2 == "-" && $3 == c' "$T/cp.out/critical_path.tsv" | wc -l)
+vm=$(printf '%s' "$p" | cut -d/ -f2)
+got=$(awk -F'\t' -v w="process:$vm/$cr3" 'NR > 1 && $1 == "own" && $2 == w' "$T/cp.out/critical_path.tsv" | wc -l)
 expect_eq "$got" "$want" "critical_path.tsv has one edge per interval of $p"
-bad=$(awk -F'\t' 'NR > 1 && $7 !~ /^(RUNNING|PREEMPTED|TIMER|BLOCK_DEVICE|NETWORK|IPI|BLOCKED|UNKNOWN)$/' "$T/cp.out/critical_path.tsv" | wc -l)
+bad=$(awk -F'\t' 'NR > 1 && $6 !~ /^(RUNNING|PREEMPTED|TIMER|BLOCK_DEVICE|NETWORK|IPI|BLOCKED|UNKNOWN)$/' "$T/cp.out/critical_path.tsv" | wc -l)
 expect_eq "$bad" 0 "critical_path.tsv edges are of the documented types"
 [ "$(awk 'NR > 1' "$T/processes.out/wakers.tsv" | wc -l)" -gt 0 ] && ok "wakers.tsv has wake-up pairs" || not_ok "wakers.tsv is empty"
 [ "$(awk -F'\t' 'NR > 1 && $1 == "process"' "$T/processes.out/features.tsv" | wc -l)" -gt 0 ] && ok "features.tsv has process rows" || not_ok "features.tsv has no process rows"

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_wakers.c - who woke whom (wakers.tsv) and the per-process path
- * (critical_path.tsv) from hand-built event sequences (feed.h).
+ * (critical_path.tsv: own rows, and the critical path where it is plain)
+ * from hand-built event sequences (feed.h). The walk across threads and VMs
+ * is tested by test_critical_path.c.
  */
 #include "analyses/feed.h"
 
@@ -114,16 +116,26 @@ static void test_critical_path_edges(void **state)
 	assert_int_equal(vf_analysis_write_critical_path(f.a, 0xa000, fp, &err), VF_OK);
 	fclose(fp);
 	assert_string_equal(text,
-			    "vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n"
-			    "1000\t-\t0xa000\t200\t300\t100\tRUNNING\tHL1\t-\n"
-			    "1000\t-\t0xa000\t300\t310\t10\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t310\t1000\t690\tTIMER\tHL1\ttimer\n"
-			    "1000\t-\t0xa000\t1000\t1020\t20\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t1020\t1100\t80\tRUNNING\tHL1\t-\n"
-			    "1000\t-\t0xa000\t1100\t1110\t10\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t1110\t1200\t90\tPREEMPTED\tHL1\t-\n"
-			    "1000\t-\t0xa000\t1200\t1220\t20\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t1220\t1300\t80\tRUNNING\tHL1\t-\n");
+			    "view\tworker\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\tdepth\twoken_by\n"
+			    "own\tprocess:1000/0xa000\t200\t300\t100\tRUNNING\tHL1\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t300\t310\t10\tRUNNING\tHL0\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t310\t1000\t690\tTIMER\tHL1\t0\ttimer\n"
+			    "own\tprocess:1000/0xa000\t1000\t1020\t20\tRUNNING\tHL0\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t1020\t1100\t80\tRUNNING\tHL1\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t1100\t1110\t10\tRUNNING\tHL0\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t1110\t1200\t90\tPREEMPTED\tHL1\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t1200\t1220\t20\tRUNNING\tHL0\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t1220\t1300\t80\tRUNNING\tHL1\t0\t-\n"
+			    /* nothing to follow: a timer wait stays */
+			    "path\tprocess:1000/0xa000\t200\t300\t100\tRUNNING\tHL1\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t300\t310\t10\tRUNNING\tHL0\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t310\t1000\t690\tTIMER\tHL1\t0\ttimer\n"
+			    "path\tprocess:1000/0xa000\t1000\t1020\t20\tRUNNING\tHL0\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t1020\t1100\t80\tRUNNING\tHL1\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t1100\t1110\t10\tRUNNING\tHL0\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t1110\t1200\t90\tPREEMPTED\tHL1\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t1200\t1220\t20\tRUNNING\tHL0\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t1220\t1300\t80\tRUNNING\tHL1\t0\t-\n");
 	free(text);
 	fx_close(&f);
 }
@@ -159,12 +171,21 @@ static void test_critical_path_ipi_woken_by_sender(void **state)
 	assert_int_equal(vf_analysis_write_critical_path(f.a, 0xa000, fp, &err), VF_OK);
 	fclose(fp);
 	assert_string_equal(text,
-			    "vm_pid\tnested\tcr3\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\twoken_by\n"
-			    "1000\t-\t0xa000\t200\t300\t100\tRUNNING\tHL1\t-\n"
-			    "1000\t-\t0xa000\t300\t310\t10\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t310\t600\t290\tIPI\tHL1\tvcpu:1000/1\n"
-			    "1000\t-\t0xa000\t600\t620\t20\tRUNNING\tHL0\t-\n"
-			    "1000\t-\t0xa000\t620\t700\t80\tRUNNING\tHL1\t-\n");
+			    "view\tworker\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\tdepth\twoken_by\n"
+			    "own\tprocess:1000/0xa000\t200\t300\t100\tRUNNING\tHL1\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t300\t310\t10\tRUNNING\tHL0\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t310\t600\t290\tIPI\tHL1\t0\tvcpu:1000/1\n"
+			    "own\tprocess:1000/0xa000\t600\t620\t20\tRUNNING\tHL0\t0\t-\n"
+			    "own\tprocess:1000/0xa000\t620\t700\t80\tRUNNING\tHL1\t0\t-\n"
+			    /* the IPI wait until its wake-up (502) is the sender's path: 0xb000 on vCPU 1,
+			       then its exit; then the wake-up latency stays on the process */
+			    "path\tprocess:1000/0xa000\t200\t300\t100\tRUNNING\tHL1\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t300\t310\t10\tRUNNING\tHL0\t0\t-\n"
+			    "path\tprocess:1000/0xb000\t310\t500\t190\tRUNNING\tHL1\t1\t-\n"
+			    "path\tvcpu:1000/1\t500\t502\t2\tRUNNING\tHL0\t1\t-\n"
+			    "path\tprocess:1000/0xa000\t502\t600\t98\tIPI\tHL1\t0\tvcpu:1000/1\n"
+			    "path\tprocess:1000/0xa000\t600\t620\t20\tRUNNING\tHL0\t0\t-\n"
+			    "path\tprocess:1000/0xa000\t620\t700\t80\tRUNNING\tHL1\t0\t-\n");
 	free(text);
 	fx_close(&f);
 }

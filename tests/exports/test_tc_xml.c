@@ -207,6 +207,55 @@ static void test_status_codes_are_fixed(void **state)
 	assert_int_equal(vf_tc_xml_status_code("HLT"), -1);
 }
 
+/* A history with CriticalPath/ gets the edge codes, Trace Compass' colours and the view. */
+static void test_critical_path_view(void **state)
+{
+	struct vf_error err = {0};
+	struct vf_history *h = vf_history_new(NULL, &err);
+	const char *dir = vf_test_tmpdir("tc_xml_cp");
+	char *text, out[4096];
+	const char *path;
+
+	(void)state;
+	assert_int_equal(vf_tc_xml_status_code("RUNNING"), 300000);
+	assert_int_equal(vf_tc_xml_status_code("NETWORK"), 300004);
+	assert_int_equal(vf_tc_xml_status_code("UNKNOWN"), 300007);
+	add_interval(h, "VMs/1000/vCPUs/0/Status", 0, 10, "guest");
+	text = vf_test_read_file(write_xml(dir, "plain.xml", h), NULL);
+	assert_non_null(text);
+	assert_null(strstr(text, "criticalpath"));
+	assert_null(strstr(text, "300000"));
+	free(text);
+	add_interval(h, "CriticalPath/vhost:1000/Status", 0, 10, "NETWORK");
+	add_interval(h, "CriticalPath/vhost:1000/Depth", 0, 10, "1");
+	path = write_xml(dir, "cp.xml", h);
+	assert_int_equal(vf_tcxml_validate_schema(path, XSD_DIR, &err), VF_OK);
+	assert_int_equal(xmllint_validates(path, out, sizeof(out)), 0);
+	text = vf_test_read_file(path, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "<definedValue name=\"NETWORK\" value=\"300004\" />"));
+	assert_non_null(strstr(text, "<timeGraphView id=\"org.vmflow.results.criticalpath\">"));
+	assert_non_null(strstr(text, "<label value=\"vmflow: critical path\" />"));
+	assert_non_null(strstr(text, "<definedValue name=\"Critical path: running\" value=\"300000\" "
+				     "color=\"#339900\" />"));
+	assert_non_null(strstr(text, "<definedValue name=\"Critical path: preempted\" value=\"300001\" "
+				     "color=\"#c86400\" />"));
+	assert_non_null(strstr(text, "<definedValue name=\"Critical path: network\" value=\"300004\" "
+				     "color=\"#ff9bff\" />"));
+	assert_non_null(strstr(text, "<entry path=\"CriticalPath/*\">"));
+	/* the vCPU view's legend does not list the edges */
+	{
+		char *view = strstr(text, "<timeGraphView id=\"org.vmflow.results.vcpus\">");
+		char *end = view ? strstr(view, "</timeGraphView>") : NULL;
+
+		assert_non_null(end);
+		*end = '\0';
+		assert_null(strstr(view, "Critical path"));
+	}
+	free(text);
+	vf_history_free(h);
+}
+
 static void test_invalid_analysis_is_rejected_with_file_line_and_problem(void **state)
 {
 	const char *dir = vf_test_tmpdir("tc_xml_invalid");
@@ -335,6 +384,7 @@ int main(void)
 	    cmocka_unit_test(test_generated_xml_maps_statuses_to_coloured_ints),
 	    cmocka_unit_test(test_generated_xml_covers_every_path_and_view),
 	    cmocka_unit_test(test_status_codes_are_fixed),
+	    cmocka_unit_test(test_critical_path_view),
 	    cmocka_unit_test(test_invalid_analysis_is_rejected_with_file_line_and_problem),
 	    cmocka_unit_test(test_external_entities_are_not_loaded),
 	    cmocka_unit_test(test_readme_gives_the_import_steps),

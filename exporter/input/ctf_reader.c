@@ -45,6 +45,7 @@
 #include "common/log.h"
 #include "common/u64map.h"
 #include "input/ctf_find.h"
+#include "input/event_check.h"
 #include "input/ctf_part.h"
 
 /* Messages merged per call of the sink's consume method. */
@@ -318,6 +319,7 @@ struct port {
 	uint32_t packet_cpu;
 	const struct sc_info *sci; /* borrowed: the stream's class */
 	char *file;                /* owned: the stream's data file (src.ctf.fs names streams so) */
+	struct vf_stream_order order; /* its timestamps never go backwards (event_check.h) */
 };
 
 struct reader {
@@ -336,8 +338,8 @@ struct reader {
 	bool env_read;
 	int64_t last_packet_end_ns;
 	uint64_t discarded_packet_count;
-	struct vf_event ev; /* the reusable record */
-	vf_generic_event_fn generic; /* optional generic-field consumer */
+	struct vf_event ev;             /* the reusable record */
+	vf_generic_event_fn generic;    /* optional generic-field consumer */
 	const struct vf_ctf_part *part; /* borrowed, or NULL: read every port, deliver to cbs */
 	uint32_t *global_port;          /* owned with part: sink port -> src.ctf.fs port index */
 };
@@ -550,6 +552,35 @@ static enum src_type src_type_of(const bt_field_class *fc)
 	return SRC_NONE;
 }
 
+/* "a string", "a structure", ...: what a field class is, for error messages. */
+static const char *field_class_words(const bt_field_class *fc)
+{
+	bt_field_class_type t = bt_field_class_get_type(fc);
+
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_INTEGER)) {
+		return "an integer";
+	}
+	if (t == BT_FIELD_CLASS_TYPE_STRING) {
+		return "a string";
+	}
+	if (t == BT_FIELD_CLASS_TYPE_BOOL) {
+		return "a boolean";
+	}
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_REAL)) {
+		return "a floating-point number";
+	}
+	if (t == BT_FIELD_CLASS_TYPE_STRUCTURE) {
+		return "a structure";
+	}
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ARRAY)) {
+		return "an array";
+	}
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_VARIANT)) {
+		return "a variant";
+	}
+	return NULL;
+}
+
 static bool src_fits_dst(enum src_type src, enum dst_type dst)
 {
 	if (dst == DST_COMM) {
@@ -683,13 +714,29 @@ static struct class_info *class_info_new(struct reader *r, const bt_event_class 
 			idx = find_member(payload, descs[i].alt);
 		}
 		if (idx < 0) {
+			/* generic consumers (XML analyses) read any trace: only vmflow's analyses
+			 * need the layout */
+			if (!r->generic && vf_event_check_field(ci->kind, ci->name, descs[i].name,
+			                                        VF_FIELD_CHECK_MISSING, NULL,
+			                                        descs[i].dst == DST_COMM, r->where,
+			                                        r->err) != VF_OK) {
+				return NULL;
+			}
 			continue;
 		}
 		src = src_type_of(member_class(payload, idx));
 		if (!src_fits_dst(src, (enum dst_type)descs[i].dst)) {
-			VF_LOGD("Payload member of unexpected type ignored: event=%s, member=%s",
-			        ci->name, descs[i].name);
-			continue;
+			if (r->generic) {
+				VF_LOGD("Payload member of unexpected type ignored: event=%s, "
+				        "member=%s",
+				        ci->name, descs[i].name);
+				continue;
+			}
+			vf_event_check_field(ci->kind, ci->name, descs[i].name,
+			                     VF_FIELD_CHECK_WRONG_TYPE,
+			                     field_class_words(member_class(payload, idx)),
+			                     descs[i].dst == DST_COMM, r->where, r->err);
+			return NULL;
 		}
 		ci->fields[ci->field_count].member_index = (uint64_t)idx;
 		ci->fields[ci->field_count].offset = descs[i].offset;
@@ -1164,7 +1211,8 @@ static bool ctf_field(const struct vf_generic_event *g, const char *name,
 		if (!f && cname[0] == '_') {
 			f = ctf_member(bt_event_borrow_specific_context_field_const(e), cname + 1);
 			if (!f) {
-				f = ctf_member(bt_event_borrow_common_context_field_const(e), cname + 1);
+				f = ctf_member(bt_event_borrow_common_context_field_const(e),
+				               cname + 1);
 			}
 		}
 	}
@@ -1200,6 +1248,9 @@ static enum vf_status deliver_event(struct reader *r, struct port *p, const bt_m
 	ev->name = ci->name;
 	ev->pid = -1;
 	ev->tid = -1;
+	if (vf_stream_order_check(&p->order, ev, r->where, p->file, r->err) != VF_OK) {
+		return r->err->status;
+	}
 	if (ci->sci->has_ctx) {
 		const bt_field *ctx = bt_event_borrow_common_context_field_const(e);
 
@@ -1277,8 +1328,11 @@ static enum vf_status deliver_event(struct reader *r, struct port *p, const bt_m
 		}
 	}
 	if (r->generic) {
-		struct vf_generic_event g = {
-		    .ev = ev, .name = ev->name, .ts = ev->ts_ns, .impl = (void *)e, .field = ctf_field};
+		struct vf_generic_event g = {.ev = ev,
+		                             .name = ev->name,
+		                             .ts = ev->ts_ns,
+		                             .impl = (void *)e,
+		                             .field = ctf_field};
 
 		return r->generic(r->cbs->user, &g, r->err);
 	}
@@ -1687,10 +1741,11 @@ static enum vf_status probe_indexing(const char *trace_dir, struct vf_error *err
 		}
 	}
 	if (WIFSIGNALED(status)) {
-		VF_ERROR_SET(err, VF_ERR_INPUT, trace_dir,
-		             "corrupt CTF stream: libbabeltrace2 aborted while indexing the packets "
-		             "(signal %d; a packet header or context holds impossible sizes)",
-		             WTERMSIG(status));
+		VF_ERROR_SET(
+		    err, VF_ERR_INPUT, trace_dir,
+		    "corrupt CTF stream: libbabeltrace2 aborted while indexing the packets "
+		    "(signal %d; a packet header or context holds impossible sizes)",
+		    WTERMSIG(status));
 		return VF_ERR_INPUT;
 	}
 	return VF_OK;

@@ -12,6 +12,8 @@
  *     "duration_ns": 8000,             (end_ns - begin_ns, null when no event)
  *     "event_count": 123,
  *     "kvm_event_count": 100,
+ *     "uninterpreted_event_count": 0,  (events of classes vmflow does not interpret:
+ *                                       irq_*, timer_*, syscalls, ...; ignored)
  *     "discarded_events": 0,
  *     "cpu_count": 4
  *   },
@@ -296,8 +298,10 @@ static void write_trace(FILE *fp, const struct vf_trace_info *info)
 	}
 	fprintf(fp,
 	        ",\n    \"event_count\": %" PRIu64 ",\n    \"kvm_event_count\": %" PRIu64
+	        ",\n    \"uninterpreted_event_count\": %" PRIu64
 	        ",\n    \"discarded_events\": %" PRIu64 ",\n    \"cpu_count\": %" PRIu32 "\n  },\n",
-	        info->event_count, info->kvm_event_count, info->discarded_count, info->cpu_count);
+	        info->event_count, info->kvm_event_count, info->other_event_count,
+	        info->discarded_count, info->cpu_count);
 }
 
 static void write_vcpu(FILE *fp, struct vcpu_sum *vs)

@@ -75,6 +75,7 @@ static void test_summary_of_a_tiny_history_is_exact(void **state)
 	info.end_ns = 900;
 	info.event_count = 123;
 	info.kvm_event_count = 45;
+	info.other_event_count = 50;
 	info.discarded_count = 2;
 	info.cpu_count = 4;
 
@@ -90,6 +91,7 @@ static void test_summary_of_a_tiny_history_is_exact(void **state)
 	          "    \"duration_ns\": 800,\n"
 	          "    \"event_count\": 123,\n"
 	          "    \"kvm_event_count\": 45,\n"
+	          "    \"uninterpreted_event_count\": 50,\n"
 	          "    \"discarded_events\": 2,\n"
 	          "    \"cpu_count\": 4\n"
 	          "  },\n"

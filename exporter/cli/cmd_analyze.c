@@ -340,6 +340,14 @@ static enum vf_status analyze(const char *trace, const char *out,
 	st = vf_atomic_dir_commit(&dir, err);
 	dir_open = 0;
 	if (st == VF_OK) {
+		size_t warning_count;
+		const char *const *warnings =
+			vf_analysis_borrow_warnings(r.analysis, &warning_count);
+
+		/* also in summary.json and report.html; here so that nobody misses them */
+		for (size_t i = 0; i < warning_count; i++) {
+			VF_LOGW("%s", warnings[i]);
+		}
 		printf("analysed %llu events: %zu VM(s), %zu vCPU(s)\n",
 		       (unsigned long long)r.info.event_count, vf_analysis_vm_count(r.analysis),
 		       count_vcpus(r.analysis));

@@ -248,6 +248,8 @@ grep -q '"8 kvm events carry an implausible vcpu_id (above 4095)"' "$T/o-vcpuid/
   && ok "vcpu_id 3000000000: summary.json says the events were not used" || not_ok "vcpu_id 3000000000: no implausible-id warning"
 expect_eq "$(cut -f1 "$T/o-vcpuid/states.tsv" | sort -u | tr '\n' ' ')" "VMs/100/vCPUs/0/Exit VMs/100/vCPUs/0/Status path " \
   "vcpu_id 3000000000: no vCPU is made of them; vCPU 0 is intact"
+printf '%s\n' "$err" | grep -q '^vmflow W analyze: 8 kvm entry/exit events carry a vcpu_id above 65535 (largest 3000000000)' \
+  && ok "vcpu_id 3000000000: the warning is also printed on stderr" || not_ok "vcpu_id 3000000000: no warning on stderr ($err)"
 variant vcpuid5000 'for e in e1:
     if "vcpu_id" in e[4]:
         e[4]["vcpu_id"] = 5000'

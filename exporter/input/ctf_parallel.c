@@ -67,7 +67,6 @@ struct par {
 	pthread_cond_t cond;
 	bool stop; /* the merge gave up: parts stop at their next record */
 	const char *trace_dir;
-	const void *ctf_plugin; /* borrowed */
 	struct part *parts;
 	uint32_t count;
 };
@@ -142,8 +141,7 @@ static void *part_main(void *arg)
 	                           .part_count = w->par->count,
 	                           .item = on_item,
 	                           .drained = on_drained,
-	                           .user = w,
-	                           .ctf_plugin = w->par->ctf_plugin};
+	                           .user = w};
 
 	(void)vf_ctf_read_part(w->par->trace_dir, &part, &w->info, &w->err);
 	return NULL;
@@ -279,8 +277,8 @@ static enum vf_status merge(struct par *par, const struct vf_reader_callbacks *c
 }
 
 enum vf_status vf_ctf_read_parallel(const char *trace_dir, const struct vf_reader_callbacks *cbs,
-                                    uint32_t parts, const void *ctf_plugin,
-                                    struct vf_trace_info *info, struct vf_error *err)
+                                    uint32_t parts, struct vf_trace_info *info,
+                                    struct vf_error *err)
 {
 	static const struct vf_reader_callbacks no_callbacks;
 	struct par par;
@@ -288,7 +286,6 @@ enum vf_status vf_ctf_read_parallel(const char *trace_dir, const struct vf_reade
 
 	memset(&par, 0, sizeof(par));
 	par.trace_dir = trace_dir;
-	par.ctf_plugin = ctf_plugin;
 	par.count = parts;
 	par.parts = calloc(parts, sizeof(*par.parts));
 	if (!par.parts) {

@@ -8,7 +8,8 @@
  * trace is (key: timestamp, cpu, port). Each merged item goes to a callback
  * with its port's index among all the trace's ports, so that a merge of the
  * parts on (timestamp, cpu, port) gives exactly the order of the one-graph
- * reader.
+ * reader. Each part loads its own babeltrace2 `ctf` plugin (under a lock):
+ * libbabeltrace2 objects are not shared between threads.
  */
 #ifndef VMFLOW_INPUT_CTF_PART_H
 #define VMFLOW_INPUT_CTF_PART_H
@@ -38,12 +39,6 @@ struct vf_ctf_part {
 	 */
 	void (*drained)(void *user);
 	void *user;
-	/*
-	 * The babeltrace2 `ctf` plugin (a const bt_plugin *), found once by the
-	 * caller: libbabeltrace2's plugin registry is process-global and not
-	 * thread-safe, so parts must not load the plugin themselves.
-	 */
-	const void *ctf_plugin;
 };
 
 /*
@@ -60,7 +55,7 @@ enum vf_status vf_ctf_read_part(const char *trace_dir, const struct vf_ctf_part 
  * the one-graph reader would (same events, same order). ctf_parallel.c.
  */
 enum vf_status vf_ctf_read_parallel(const char *trace_dir, const struct vf_reader_callbacks *cbs,
-				    uint32_t parts, const void *ctf_plugin,
-				    struct vf_trace_info *info, struct vf_error *err);
+				    uint32_t parts, struct vf_trace_info *info,
+				    struct vf_error *err);
 
 #endif /* VMFLOW_INPUT_CTF_PART_H */

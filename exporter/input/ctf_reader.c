@@ -33,6 +33,7 @@
 #include <babeltrace2/babeltrace.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1516,6 +1517,17 @@ static void release_ports(struct reader *r)
 	}
 }
 
+/*
+ * libbabeltrace2 2.0 is not thread-safe for the objects two graphs could
+ * share: reference counts are plain integers and the plugin registry is
+ * process-global. So each part of a parallel read (ctf_parallel.c) loads the
+ * `ctf` plugin itself - its own plugin, component and message iterator
+ * classes - and loads and releases it under this lock; its graph shares no
+ * other object with the other parts. (Sharing one plugin object between the
+ * parts corrupted the heap now and then: concurrent ref/unref.)
+ */
+static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static enum vf_status find_ctf_plugin(const bt_plugin **ctf, struct vf_error *err)
 {
 	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, ctf) !=
@@ -1543,16 +1555,15 @@ static enum vf_status run_graph(struct reader *r, const char *trace_dir)
 	enum vf_status status = VF_OK;
 	uint64_t i, k, src_ports;
 
-	if (r->part) {
-		/* found once by the caller: the plugin registry is not thread-safe */
-		ctf = r->part->ctf_plugin;
-		bt_plugin_get_ref(ctf);
-	} else {
-		bt_logging_set_global_level(level);
-		if (find_ctf_plugin(&ctf, r->err) != VF_OK) {
-			vf_error_set_where(r->err, "%s", r->where);
-			return VF_ERR_INTERNAL;
-		}
+	if (!r->part) {
+		bt_logging_set_global_level(level); /* a part's caller did that before the threads */
+	}
+	pthread_mutex_lock(&plugin_lock);
+	status = find_ctf_plugin(&ctf, r->err);
+	pthread_mutex_unlock(&plugin_lock);
+	if (status != VF_OK) {
+		vf_error_set_where(r->err, "%s", r->where);
+		return status;
 	}
 	fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
 	graph = bt_graph_create(0);
@@ -1654,10 +1665,12 @@ end:
 		r->part->drained(r->part->user); /* event names stay valid until it returns */
 	}
 	release_ports(r);
+	pthread_mutex_lock(&plugin_lock); /* the last puts unregister the plugin's classes */
 	bt_graph_put_ref(graph);
 	bt_component_class_sink_put_ref(sink_class);
 	bt_value_put_ref(params);
 	bt_plugin_put_ref(ctf);
+	pthread_mutex_unlock(&plugin_lock);
 	bt_current_thread_clear_error();
 	return status;
 }
@@ -1837,17 +1850,10 @@ enum vf_status vf_ctf_read_generic(const char *path, const struct vf_reader_call
 	parts = generic ? 1 : read_parts(); /* generic fields are read on the graph's thread */
 	if (parts > 1) {
 		char dir[sizeof(info->path)];
-		const bt_plugin *ctf = NULL;
 
 		bt_logging_set_global_level(bt_level());
-		if (find_ctf_plugin(&ctf, err) != VF_OK) {
-			vf_error_set_where(err, "%s", info->path);
-			return err->status;
-		}
 		memcpy(dir, info->path, sizeof(dir));
-		status = vf_ctf_read_parallel(dir, cbs, parts, ctf, info, err);
-		bt_plugin_put_ref(ctf);
-		return status;
+		return vf_ctf_read_parallel(dir, cbs, parts, info, err);
 	}
 	return read_found(info->path, cbs, generic, NULL, info, err);
 }

@@ -3,21 +3,28 @@
  * history.c - attribute paths with [start, end) intervals, spilled to disk.
  *
  * Each path keeps its newest intervals in a fixed buffer of CHUNK_RECORDS
- * records; a full buffer is appended to one unlinked spill file and only its
- * offset is kept. Memory is O(paths * CHUNK_RECORDS), plus 8 bytes per spilled
- * chunk. Reading back sorts the path ids by name and streams each path's
- * chunks, then its in-memory tail.
+ * records; a full buffer is appended to one unlinked spill file, followed by
+ * the offset of the path's next chunk (patched in when that one is written):
+ * each path's chunks form a list on disk and only its first and last offsets
+ * stay in memory. Memory is O(paths * CHUNK_RECORDS) whatever the number of
+ * intervals. Reading back sorts the path ids by name and streams each path's
+ * chunks (pread/preadv: readers on several threads share no file position),
+ * then its in-memory tail.
  */
 #include "vmflow/history.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/strtab.h"
 
 #define CHUNK_RECORDS 256
+#define CHUNK_BYTES ((size_t)CHUNK_RECORDS * sizeof(struct record))
+#define NO_CHUNK UINT64_MAX
 
 struct record {
 	int64_t start_ns;
@@ -29,9 +36,8 @@ struct record {
 struct path_state {
 	struct record *buf;       /* owned, CHUNK_RECORDS, allocated on first add */
 	uint32_t buf_count;
-	uint64_t *chunk_offsets;  /* owned: spill file offsets of full chunks, in time order */
-	uint32_t chunk_count;
-	uint32_t chunk_cap;
+	uint64_t first_chunk;     /* spill offset of the oldest spilled chunk (NO_CHUNK: none) */
+	uint64_t last_chunk;      /* ... of the newest one, whose `next` is NO_CHUNK */
 	int64_t last_end_ns;      /* end of the newest closed interval (INT64_MIN if none) */
 	uint32_t open_value;      /* VF_HISTORY_NONE when no open interval */
 	int64_t open_start_ns;
@@ -42,7 +48,7 @@ struct vf_history {
 	struct vf_strtab values;
 	struct path_state *states; /* owned, indexed by path id */
 	uint32_t state_cap;
-	FILE *spill;               /* owned, unlinked temporary file; NULL until first spill */
+	int spill;                 /* owned, unlinked temporary file; -1 until the first spill */
 	char tmp_dir[512];
 	uint64_t spill_size;
 	uint64_t interval_count;
@@ -58,6 +64,7 @@ struct vf_history *vf_history_new(const char *tmp_dir, struct vf_error *err)
 	}
 	vf_strtab_init(&h->paths);
 	vf_strtab_init(&h->values);
+	h->spill = -1;
 	if (!tmp_dir || !*tmp_dir) {
 		tmp_dir = getenv("TMPDIR");
 	}
@@ -74,11 +81,10 @@ void vf_history_free(struct vf_history *h)
 	}
 	for (i = 0; i < h->paths.count; i++) {
 		free(h->states[i].buf);
-		free(h->states[i].chunk_offsets);
 	}
 	free(h->states);
-	if (h->spill) {
-		fclose(h->spill);
+	if (h->spill >= 0) {
+		close(h->spill);
 	}
 	vf_strtab_fini(&h->paths);
 	vf_strtab_fini(&h->values);
@@ -107,6 +113,8 @@ uint32_t vf_history_path(struct vf_history *h, const char *path)
 		for (uint32_t i = h->state_cap; i < cap; i++) {
 			n[i].open_value = VF_HISTORY_NONE;
 			n[i].last_end_ns = INT64_MIN;
+			n[i].first_chunk = NO_CHUNK;
+			n[i].last_chunk = NO_CHUNK;
 		}
 		h->states = n;
 		h->state_cap = cap;
@@ -166,41 +174,55 @@ static enum vf_status open_spill(struct vf_history *h, struct vf_error *err)
 		return VF_ERR_IO;
 	}
 	unlink(tmpl);
-	h->spill = fdopen(fd, "w+b");
-	if (!h->spill) {
-		close(fd);
-		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot open a temporary file: %s",
-			     strerror(errno));
-		return VF_ERR_IO;
-	}
+	h->spill = fd;
 	return VF_OK;
 }
 
+/* pwrite() of all n bytes (0 on success). */
+static int pwrite_all(int fd, const void *buf, size_t n, uint64_t offset)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = pwrite(fd, (const char *)buf + done, n - done, (off_t)(offset + done));
+
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			if (w == 0) {
+				errno = ENOSPC;
+			}
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Appends the path's full buffer as a chunk and links it from the path's previous chunk. */
 static enum vf_status spill_chunk(struct vf_history *h, struct path_state *ps,
 				  struct vf_error *err)
 {
-	if (!h->spill && open_spill(h, err) != VF_OK) {
+	uint64_t off, next = NO_CHUNK;
+
+	if (h->spill < 0 && open_spill(h, err) != VF_OK) {
 		return VF_ERR_IO;
 	}
-	if (ps->chunk_count == ps->chunk_cap) {
-		uint32_t cap = ps->chunk_cap ? ps->chunk_cap * 2 : 8;
-		uint64_t *n = realloc(ps->chunk_offsets, (size_t)cap * sizeof(*n));
-
-		if (!n) {
-			VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory in the state history");
-			return VF_ERR_NOMEM;
-		}
-		ps->chunk_offsets = n;
-		ps->chunk_cap = cap;
-	}
-	if (fseeko(h->spill, (off_t)h->spill_size, SEEK_SET) != 0 ||
-	    fwrite(ps->buf, sizeof(struct record), CHUNK_RECORDS, h->spill) != CHUNK_RECORDS) {
+	off = h->spill_size;
+	if (pwrite_all(h->spill, ps->buf, CHUNK_BYTES, off) != 0 ||
+	    pwrite_all(h->spill, &next, sizeof(next), off + CHUNK_BYTES) != 0 ||
+	    (ps->last_chunk != NO_CHUNK &&
+	     pwrite_all(h->spill, &off, sizeof(off), ps->last_chunk + CHUNK_BYTES) != 0)) {
 		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot write the history spill file: %s",
 			     strerror(errno));
 		return VF_ERR_IO;
 	}
-	ps->chunk_offsets[ps->chunk_count++] = h->spill_size;
-	h->spill_size += (uint64_t)CHUNK_RECORDS * sizeof(struct record);
+	if (ps->first_chunk == NO_CHUNK) {
+		ps->first_chunk = off;
+	}
+	ps->last_chunk = off;
+	h->spill_size += CHUNK_BYTES + sizeof(next);
 	ps->buf_count = 0;
 	return VF_OK;
 }
@@ -317,45 +339,62 @@ enum vf_status vf_history_close_all(struct vf_history *h, int64_t end_ns, struct
 struct cursor {
 	const struct vf_history *h; /* borrowed */
 	uint32_t path_id;
-	uint32_t chunk_pos;         /* next chunk to load; chunk_count means the tail */
+	uint64_t next_chunk;        /* spill offset of the next chunk to load; NO_CHUNK: the tail */
+	int tail_done;              /* the in-memory tail was loaded */
 	struct record *rbuf;        /* owned: CHUNK_RECORDS */
 	uint32_t rcount;
 	uint32_t rpos;
 	int io_failed;
 };
 
-static int cursor_init(struct cursor *c, const struct vf_history *h, uint32_t path_id)
-{
-	memset(c, 0, sizeof(*c));
-	c->h = h;
-	c->path_id = path_id;
-	c->rbuf = malloc(CHUNK_RECORDS * sizeof(*c->rbuf));
-	if (h->spill) {
-		fflush(h->spill);
-	}
-	return c->rbuf != NULL;
-}
-
 static void cursor_restart(struct cursor *c, uint32_t path_id)
 {
 	c->path_id = path_id;
-	c->chunk_pos = 0;
+	c->next_chunk = c->h->states ? c->h->states[path_id].first_chunk : NO_CHUNK;
+	c->tail_done = 0;
 	c->rcount = 0;
 	c->rpos = 0;
 }
 
-/*
- * Reads one spilled chunk with pread(): no shared file position, so readers on
- * several threads (the exports run in parallel) never disturb each other.
- */
-static int read_chunk(const struct vf_history *h, uint64_t offset, struct record *buf)
+static int cursor_init(struct cursor *c, const struct vf_history *h, uint32_t path_id)
 {
-	size_t want = (size_t)CHUNK_RECORDS * sizeof(struct record), got = 0;
-	int fd = fileno(h->spill);
+	memset(c, 0, sizeof(*c));
+	c->h = h;
+	c->rbuf = malloc(CHUNK_RECORDS * sizeof(*c->rbuf));
+	if (path_id < h->paths.count) {
+		cursor_restart(c, path_id);
+	} else {
+		c->next_chunk = NO_CHUNK;
+		c->tail_done = 1;
+	}
+	return c->rbuf != NULL;
+}
+
+/*
+ * Reads one spilled chunk and the offset of the next one with preadv(): no
+ * shared file position, so readers on several threads (the exports run in
+ * parallel) never disturb each other.
+ */
+static int read_chunk(const struct vf_history *h, uint64_t offset, struct record *buf,
+		      uint64_t *next)
+{
+	size_t want = CHUNK_BYTES + sizeof(*next), got = 0;
 
 	while (got < want) {
-		ssize_t n = pread(fd, (char *)buf + got, want - got, (off_t)(offset + got));
+		struct iovec iov[2];
+		int n_iov = 0;
+		ssize_t n;
 
+		if (got < CHUNK_BYTES) {
+			iov[n_iov].iov_base = (char *)buf + got;
+			iov[n_iov++].iov_len = CHUNK_BYTES - got;
+			iov[n_iov].iov_base = next;
+			iov[n_iov++].iov_len = sizeof(*next);
+		} else {
+			iov[n_iov].iov_base = (char *)next + (got - CHUNK_BYTES);
+			iov[n_iov++].iov_len = want - got;
+		}
+		n = preadv(h->spill, iov, n_iov, (off_t)(offset + got));
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
@@ -376,19 +415,22 @@ static int cursor_next(struct cursor *c, struct record *out)
 		if (c->io_failed) {
 			return 0;
 		}
-		if (c->chunk_pos < ps->chunk_count) {
-			if (!read_chunk(c->h, ps->chunk_offsets[c->chunk_pos], c->rbuf)) {
+		if (c->next_chunk != NO_CHUNK) {
+			uint64_t next;
+
+			if (!read_chunk(c->h, c->next_chunk, c->rbuf, &next)) {
 				c->io_failed = 1;
 				return 0;
 			}
+			c->next_chunk = next;
 			c->rcount = CHUNK_RECORDS;
-		} else if (c->chunk_pos == ps->chunk_count && ps->buf_count > 0) {
+		} else if (!c->tail_done && ps->buf_count > 0) {
 			memcpy(c->rbuf, ps->buf, ps->buf_count * sizeof(struct record));
 			c->rcount = ps->buf_count;
+			c->tail_done = 1;
 		} else {
 			return 0;
 		}
-		c->chunk_pos++;
 		c->rpos = 0;
 	}
 	*out = c->rbuf[c->rpos++];

@@ -397,9 +397,30 @@ static void resolve_wait(struct walk *w, const char *worker, int64_t s, int64_t 
 	pop(w);
 }
 
+/* The edge of a guest wait value (`wait_timer`, `wait_disk`, ...); E_UNKNOWN for the others. */
+static enum edge wait_edge(const char *st)
+{
+	static const struct {
+		const char *value;
+		enum edge edge;
+	} waits[] = {{"wait_timer", E_TIMER},
+	             {"wait_disk", E_BLOCK_DEVICE},
+	             {"wait_net", E_NETWORK},
+	             {"wait_task", E_IPI}};
+
+	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+		if (strcmp(st, waits[i].value) == 0) {
+			return waits[i].edge;
+		}
+	}
+	return E_UNKNOWN;
+}
+
 /* The edge and level of a vCPU Status value (the vCPU as a worker). */
 static enum edge vcpu_edge(const char *st, unsigned *level)
 {
+	enum edge e;
+
 	*level = 1;
 	if (strcmp(st, "guest") == 0) {
 		return E_RUNNING;
@@ -419,17 +440,8 @@ static enum edge vcpu_edge(const char *st, unsigned *level)
 		return E_BLOCKED;
 	}
 	*level = 1;
-	if (strcmp(st, "wait_timer") == 0) {
-		return E_TIMER;
-	}
-	if (strcmp(st, "wait_disk") == 0) {
-		return E_BLOCK_DEVICE;
-	}
-	if (strcmp(st, "wait_net") == 0) {
-		return E_NETWORK;
-	}
-	if (strcmp(st, "wait_task") == 0) {
-		return E_IPI;
+	if ((e = wait_edge(st)) != E_UNKNOWN) {
+		return e;
 	}
 	if (strcmp(st, "wait_unknown") != 0) {
 		*level = 0;
@@ -550,23 +562,11 @@ static enum edge process_edge(const char *st, bool nested, unsigned *level)
 	if (strncmp(st, "preempted_", 10) == 0) {
 		return E_PREEMPTED;
 	}
-	if (strcmp(st, "wait_timer") == 0) {
-		return E_TIMER;
-	}
-	if (strcmp(st, "wait_disk") == 0) {
-		return E_BLOCK_DEVICE;
-	}
-	if (strcmp(st, "wait_net") == 0) {
-		return E_NETWORK;
-	}
-	if (strcmp(st, "wait_task") == 0) {
-		return E_IPI;
-	}
 	if (strcmp(st, "wait_host") == 0) {
 		*level = 0;
 		return E_BLOCKED;
 	}
-	return E_UNKNOWN;
+	return wait_edge(st);
 }
 
 /*

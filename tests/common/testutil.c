@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * testutil.c - temporary folders, commands and files for the cmocka tests.
+ * testutil.c - temporary folders, commands, files and corpus scenarios for the cmocka tests.
  */
 #include "common/testutil.h"
 
@@ -10,6 +10,21 @@
 #include <sys/wait.h>
 
 #include "common/atomic_out.h"
+#include "synth/scenario.h"
+
+struct vf_scenario *vf_test_corpus_scenario(const char *name)
+{
+	struct vf_error err = {0};
+	char path[4096];
+	struct vf_scenario *scn;
+
+	snprintf(path, sizeof(path), "%s/corpora/%s.yaml", VMFLOW_SOURCE_DIR, name);
+	scn = vf_scenario_new_from_file(path, &err);
+	if (!scn) {
+		fail_msg("%s: %s", err.where, err.msg);
+	}
+	return scn;
+}
 
 const char *vf_test_tmpdir(const char *name)
 {

@@ -19,4 +19,8 @@ int vf_test_run(const char *cmd, char *out, size_t out_size);
 /* Reads a whole file into a malloc'd NUL-terminated buffer (NULL if missing). */
 char *vf_test_read_file(const char *path, size_t *size);
 
+struct vf_scenario;
+/* Parses corpora/<name>.yaml of the source tree; fails the test if it does not parse. */
+struct vf_scenario *vf_test_corpus_scenario(const char *name);
+
 #endif /* VMFLOW_TESTS_TESTUTIL_H */

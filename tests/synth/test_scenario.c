@@ -368,15 +368,8 @@ static void test_scenario_corpora_parse(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char path[4096];
-		struct vf_error err = {0};
-		struct vf_scenario *scn;
+		struct vf_scenario *scn = vf_test_corpus_scenario(names[i]);
 
-		snprintf(path, sizeof(path), "%s/corpora/%s.yaml", VMFLOW_SOURCE_DIR, names[i]);
-		scn = vf_scenario_new_from_file(path, &err);
-		if (!scn) {
-			fail_msg("%s: %s", err.where, err.msg);
-		}
 		assert_true(scn->vm_count >= 1);
 		vf_scenario_free(scn);
 	}

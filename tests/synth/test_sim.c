@@ -106,20 +106,6 @@ static struct vf_scenario *scenario_text(const char *text)
 	return scn;
 }
 
-static struct vf_scenario *scenario_corpus(const char *name)
-{
-	struct vf_error err = {0};
-	char path[4096];
-	struct vf_scenario *scn;
-
-	snprintf(path, sizeof(path), "%s/corpora/%s.yaml", VMFLOW_SOURCE_DIR, name);
-	scn = vf_scenario_new_from_file(path, &err);
-	if (!scn) {
-		fail_msg("%s: %s", err.where, err.msg);
-	}
-	return scn;
-}
-
 /* Runs scn (taken) and writes the truth as states.tsv into r->tsv. */
 static void run_scenario(struct vf_scenario *scn, struct run *r)
 {
@@ -832,7 +818,7 @@ static void test_sim_two_vms_preempt_each_other(void **state)
 
 static void check_corpus(const char *name, struct ref *ref, struct run *run)
 {
-	run_scenario(scenario_corpus(name), run);
+	run_scenario(vf_test_corpus_scenario(name), run);
 	check_run(run, ref);
 }
 
@@ -986,8 +972,8 @@ static void test_sim_same_seed_same_output(void **state)
 	struct run a, b;
 
 	(void)state;
-	run_scenario(scenario_corpus("default"), &a);
-	run_scenario(scenario_corpus("default"), &b);
+	run_scenario(vf_test_corpus_scenario("default"), &a);
+	run_scenario(vf_test_corpus_scenario("default"), &b);
 	assert_true(same_events(a.sink, b.sink));
 	assert_int_equal(a.tsv_len, b.tsv_len);
 	assert_memory_equal(a.tsv, b.tsv, a.tsv_len);
@@ -997,11 +983,11 @@ static void test_sim_same_seed_same_output(void **state)
 
 static void test_sim_other_seed_other_output(void **state)
 {
-	struct vf_scenario *scn = scenario_corpus("default");
+	struct vf_scenario *scn = vf_test_corpus_scenario("default");
 	struct run a, b;
 
 	(void)state;
-	run_scenario(scenario_corpus("default"), &a);
+	run_scenario(vf_test_corpus_scenario("default"), &a);
 	scn->seed = 12345;
 	run_scenario(scn, &b);
 	assert_false(same_events(a.sink, b.sink));
@@ -1026,7 +1012,7 @@ static enum vf_status failing_emit(struct vf_sink *sink, const struct vf_event *
 
 static void test_sim_sink_error_stops(void **state)
 {
-	struct vf_scenario *scn = scenario_corpus("default");
+	struct vf_scenario *scn = vf_test_corpus_scenario("default");
 	struct mem_sink *m = mem_sink_new();
 	struct vf_error err = {0};
 

@@ -82,24 +82,10 @@ static void rec_init(struct rec_sink *r, int *free_count)
 	r->free_count = free_count;
 }
 
-static struct vf_scenario *corpus_scenario(const char *name)
-{
-	struct vf_error err = {0};
-	char path[4096];
-	struct vf_scenario *scn;
-
-	snprintf(path, sizeof(path), "%s/corpora/%s.yaml", VMFLOW_SOURCE_DIR, name);
-	scn = vf_scenario_new_from_file(path, &err);
-	if (!scn) {
-		fail_msg("%s: %s", err.where, err.msg);
-	}
-	return scn;
-}
-
 /* The discard scenario has losses: the wrapper must forward them in place, between the events. */
 static void test_same_calls_in_same_order(void **state)
 {
-	struct vf_scenario *scn = corpus_scenario("discard");
+	struct vf_scenario *scn = vf_test_corpus_scenario("discard");
 	struct rec_sink direct, inner;
 	struct vf_sim_stats stats;
 	struct vf_error err = {0};
@@ -131,7 +117,7 @@ static void test_same_calls_in_same_order(void **state)
 
 static void test_error_of_back_end_stops_the_run(void **state)
 {
-	struct vf_scenario *scn = corpus_scenario("default");
+	struct vf_scenario *scn = vf_test_corpus_scenario("default");
 	struct vf_error err = {0};
 	struct rec_sink inner;
 	struct vf_sink *t;
@@ -201,7 +187,7 @@ static void synth_ctf(const struct vf_scenario *scn, const char *dir, bool threa
 
 static void test_ctf_bytes_identical(void **state)
 {
-	struct vf_scenario *scn = corpus_scenario("discard");
+	struct vf_scenario *scn = vf_test_corpus_scenario("discard");
 	char a[4096], b[4096], cmd[8400];
 
 	(void)state;

@@ -291,4 +291,42 @@ static inline void wake(struct fx *f, int64_t ts, uint32_t cpu, enum vf_event_ki
 	feed(f, &ev);
 }
 
+/* A guest kernel stack pointer (the thread window is 64 KiB). */
+#define KSP(x) (0xffff888000000000ULL + (x))
+
+static inline void nested_inject(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid)
+{
+	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_NESTED_VMEXIT_INJECT, tid);
+
+	ev.u.nested_vmexit.isa = VMX;
+	feed(f, &ev);
+}
+
+/*
+ * One nested run on vCPU 0 of VM 1000 (tid 1001), until 700: L1 process 0x1000
+ * (the L1 hypervisor) enters L2 with VMRESUME at 300; L2 process 0x2000 runs
+ * 320-400 and 450-500 (an EPT_VIOLATION handled by L0 in between); an external
+ * interrupt reflected to L1 (nested_vmexit_inject at 505) brings 0x1000 back
+ * at 510-600; then L1 loads L2 process 0x3000 at 620.
+ */
+static inline void feed_nested_sequence(struct fx *f)
+{
+	sw(f, 100, 0, 0, RUNNABLE, 1001);
+	enter_guest(f, 150, 0, 1001, 0, 0x1000, KSP(0x10000));
+	entry(f, 200, 0, 1001, 0);
+	vexit(f, 300, 0, 1001, 0, VMRESUME);
+	enter_guest(f, 310, 0, 1001, 0, 0x2000, KSP(0x50000));
+	entry(f, 320, 0, 1001, 0);
+	vexit(f, 400, 0, 1001, 0, EPT_VIOLATION);
+	entry(f, 450, 0, 1001, 0);
+	vexit(f, 500, 0, 1001, 0, EXTERNAL_INTERRUPT);
+	nested_inject(f, 505, 0, 1001);
+	enter_guest(f, 510, 0, 1001, 0, 0x1000, KSP(0x10000));
+	entry(f, 520, 0, 1001, 0);
+	vexit(f, 600, 0, 1001, 0, EPT_VIOLATION);
+	enter_guest(f, 610, 0, 1001, 0, 0x3000, KSP(0x70000));
+	entry(f, 620, 0, 1001, 0);
+	finish(f, 700);
+}
+
 #endif /* VMFLOW_TESTS_ANALYSES_FEED_H */

@@ -13,7 +13,6 @@
 #include "analyses/critical_path.h"
 #include "analyses/wakers.h"
 
-#define KSP(x) (0xffff888000000000ULL + (x))
 #define HDR "view\tworker\tstart_ns\tend_ns\tduration_ns\tedge\tlevel\tdepth\twoken_by\n"
 
 static char *cp_text(struct fx *f, uint64_t cr3)
@@ -378,16 +377,8 @@ static void test_depth_bound(void **state)
 	fx_close(&f);
 }
 
-static void nested_inject(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_NESTED_VMEXIT_INJECT, tid);
-
-	ev.u.nested_vmexit.isa = VMX;
-	feed(f, &ev);
-}
-
 /*
- * An L2 process (0x2000, run by L1 hypervisor process 0x1000, test_process.c's
+ * An L2 process (0x2000, run by L1 hypervisor process 0x1000, feed.h's
  * sequence): its own rows are RUNNING HL2 while in L2 and RUNNING HL1 while L1
  * or L0 handles its exits, PREEMPTED HL2 when L1 loads another L2 process.
  */
@@ -398,22 +389,7 @@ static void test_l2_process_levels(void **state)
 
 	(void)state;
 	fx_open(&f, NULL);
-	sw(&f, 100, 0, 0, RUNNABLE, 1001);
-	enter_guest(&f, 150, 0, 1001, 0, 0x1000, KSP(0x10000));
-	entry(&f, 200, 0, 1001, 0);
-	vexit(&f, 300, 0, 1001, 0, VMRESUME);
-	enter_guest(&f, 310, 0, 1001, 0, 0x2000, KSP(0x50000));
-	entry(&f, 320, 0, 1001, 0);
-	vexit(&f, 400, 0, 1001, 0, EPT_VIOLATION);
-	entry(&f, 450, 0, 1001, 0);
-	vexit(&f, 500, 0, 1001, 0, EXTERNAL_INTERRUPT);
-	nested_inject(&f, 505, 0, 1001);
-	enter_guest(&f, 510, 0, 1001, 0, 0x1000, KSP(0x10000));
-	entry(&f, 520, 0, 1001, 0);
-	vexit(&f, 600, 0, 1001, 0, EPT_VIOLATION);
-	enter_guest(&f, 610, 0, 1001, 0, 0x3000, KSP(0x70000));
-	entry(&f, 620, 0, 1001, 0);
-	finish(&f, 700);
+	feed_nested_sequence(&f);
 	text = cp_text(&f, 0x2000);
 	assert_string_equal(text,
 			    HDR "own\tprocess:1000/0x1000/0x2000\t320\t400\t80\tRUNNING\tHL2\t0\t-\n"

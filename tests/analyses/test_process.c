@@ -7,16 +7,6 @@
  */
 #include "analyses/feed.h"
 
-#define KSP(x) (0xffff888000000000ULL + (x))
-
-static void nested_inject(struct fx *f, int64_t ts, uint32_t cpu, int32_t tid)
-{
-	struct vf_event ev = base(f, ts, cpu, VF_EV_KVM_NESTED_VMEXIT_INJECT, tid);
-
-	ev.u.nested_vmexit.isa = VMX;
-	feed(f, &ev);
-}
-
 /* A guest context switch at an entry: the old process is preempted_guest until loaded again. */
 static void test_process_follows_vcpu_and_is_preempted_guest(void **state)
 {
@@ -206,22 +196,7 @@ static void test_nested_vm_paths(void **state)
 
 	(void)state;
 	fx_open(&f, NULL);
-	sw(&f, 100, 0, 0, RUNNABLE, 1001);
-	enter_guest(&f, 150, 0, 1001, 0, 0x1000, KSP(0x10000));
-	entry(&f, 200, 0, 1001, 0);
-	vexit(&f, 300, 0, 1001, 0, VMRESUME);
-	enter_guest(&f, 310, 0, 1001, 0, 0x2000, KSP(0x50000));
-	entry(&f, 320, 0, 1001, 0);
-	vexit(&f, 400, 0, 1001, 0, EPT_VIOLATION);
-	entry(&f, 450, 0, 1001, 0);
-	vexit(&f, 500, 0, 1001, 0, EXTERNAL_INTERRUPT);
-	nested_inject(&f, 505, 0, 1001);
-	enter_guest(&f, 510, 0, 1001, 0, 0x1000, KSP(0x10000));
-	entry(&f, 520, 0, 1001, 0);
-	vexit(&f, 600, 0, 1001, 0, EPT_VIOLATION);
-	enter_guest(&f, 610, 0, 1001, 0, 0x3000, KSP(0x70000));
-	entry(&f, 620, 0, 1001, 0);
-	finish(&f, 700);
+	feed_nested_sequence(&f);
 	f.prefix = "VMs/1000/Nested/";
 	CHECK(&f, {"VMs/1000/Nested/0x1000/Processes/0x2000/Status", 320, 400, "running"},
 	      {"VMs/1000/Nested/0x1000/Processes/0x2000/Status", 400, 450, "hypervisor"},

@@ -3,12 +3,16 @@
  * history.c - attribute paths with [start, end) intervals, spilled to disk.
  *
  * Each path keeps its newest intervals in a fixed buffer of CHUNK_RECORDS
- * records; a full buffer is appended to one unlinked spill file, followed by
- * the offset of the path's next chunk (patched in when that one is written):
- * each path's chunks form a list on disk and only its first and last offsets
- * stay in memory. Memory is O(paths * CHUNK_RECORDS) whatever the number of
+ * records; a full buffer is appended to one unlinked spill file, compressed,
+ * after the offset of the path's next chunk (patched in when that one is
+ * written): each path's chunks form a list on disk and only its first and
+ * last offsets stay in memory. A chunk on disk is [u64 next][u32 size][size
+ * bytes]: per record the varints of (start - previous end) (the first
+ * record: its start, zigzag), (end - start) and the value id. Intervals of a
+ * path mostly touch and last micro- to milliseconds: ~5 bytes a record
+ * instead of 24, so the spill file writes and re-reads a fifth of the bytes. Memory is O(paths * CHUNK_RECORDS) whatever the number of
  * intervals. Reading back sorts the path ids by name and streams each path's
- * chunks (pread/preadv: readers on several threads share no file position),
+ * chunks (pread: readers on several threads share no file position),
  * then its in-memory tail.
  */
 #include "vmflow/history.h"
@@ -16,15 +20,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/strtab.h"
 
 #define CHUNK_RECORDS 256
-#define CHUNK_BYTES ((size_t)CHUNK_RECORDS * sizeof(struct record))
 #define NO_CHUNK UINT64_MAX
+#define CHUNK_HEADER 12u                          /* u64 next + u32 size */
+#define CHUNK_MAX_BYTES (CHUNK_RECORDS * 25u)     /* 10 + 10 + 5 varint bytes a record */
 
 struct record {
 	int64_t start_ns;
@@ -49,6 +53,7 @@ struct vf_history {
 	struct path_state *states; /* owned, indexed by path id */
 	uint32_t state_cap;
 	int spill;                 /* owned, unlinked temporary file; -1 until the first spill */
+	uint8_t *enc;              /* owned: CHUNK_HEADER + CHUNK_MAX_BYTES, the chunk being written */
 	char tmp_dir[512];
 	uint64_t spill_size;
 	uint64_t interval_count;
@@ -86,6 +91,7 @@ void vf_history_free(struct vf_history *h)
 	if (h->spill >= 0) {
 		close(h->spill);
 	}
+	free(h->enc);
 	vf_strtab_fini(&h->paths);
 	vf_strtab_fini(&h->values);
 	free(h);
@@ -200,20 +206,103 @@ static int pwrite_all(int fd, const void *buf, size_t n, uint64_t offset)
 	return 0;
 }
 
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Reads a varint from p[*pos..len); 0 when it runs past len or past 10 bytes. */
+static int get_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+{
+	uint64_t r = 0;
+
+	for (unsigned shift = 0; shift < 70 && *pos < len; shift += 7) {
+		uint8_t b = p[(*pos)++];
+
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Encodes a full buffer into out (CHUNK_MAX_BYTES); returns the size. */
+static size_t encode_chunk(const struct record *recs, uint8_t *out)
+{
+	size_t n = 0;
+	int64_t prev_end = 0;
+
+	for (uint32_t i = 0; i < CHUNK_RECORDS; i++) {
+		const struct record *r = &recs[i];
+
+		if (i == 0) {
+			uint64_t s = (uint64_t)r->start_ns;
+
+			n += put_varint(out + n, (s << 1) ^ (uint64_t)(r->start_ns >> 63)); /* zigzag */
+		} else {
+			n += put_varint(out + n, (uint64_t)r->start_ns - (uint64_t)prev_end);
+		}
+		n += put_varint(out + n, (uint64_t)r->end_ns - (uint64_t)r->start_ns);
+		n += put_varint(out + n, r->value_id);
+		prev_end = r->end_ns;
+	}
+	return n;
+}
+
+/* Decodes a chunk's bytes into CHUNK_RECORDS records; 0 if they are not a chunk. */
+static int decode_chunk(const uint8_t *in, size_t len, struct record *recs)
+{
+	size_t pos = 0;
+	int64_t prev_end = 0;
+
+	for (uint32_t i = 0; i < CHUNK_RECORDS; i++) {
+		uint64_t a, d, v;
+
+		if (!get_varint(in, len, &pos, &a) || !get_varint(in, len, &pos, &d) ||
+		    !get_varint(in, len, &pos, &v)) {
+			return 0;
+		}
+		/* unsigned arithmetic: the differences were taken modulo 2^64 */
+		recs[i].start_ns =
+			(int64_t)(i == 0 ? (a >> 1) ^ (0 - (a & 1)) : (uint64_t)prev_end + a);
+		recs[i].end_ns = (int64_t)((uint64_t)recs[i].start_ns + d);
+		recs[i].value_id = (uint32_t)v;
+		recs[i].pad = 0;
+		prev_end = recs[i].end_ns;
+	}
+	return pos == len;
+}
+
 /* Appends the path's full buffer as a chunk and links it from the path's previous chunk. */
 static enum vf_status spill_chunk(struct vf_history *h, struct path_state *ps,
 				  struct vf_error *err)
 {
 	uint64_t off, next = NO_CHUNK;
+	uint32_t size;
 
 	if (h->spill < 0 && open_spill(h, err) != VF_OK) {
 		return VF_ERR_IO;
 	}
+	if (!h->enc && !(h->enc = malloc(CHUNK_HEADER + CHUNK_MAX_BYTES))) {
+		VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory in the state history");
+		return VF_ERR_NOMEM;
+	}
+	size = (uint32_t)encode_chunk(ps->buf, h->enc + CHUNK_HEADER);
+	memcpy(h->enc, &next, sizeof(next));
+	memcpy(h->enc + sizeof(next), &size, sizeof(size));
 	off = h->spill_size;
-	if (pwrite_all(h->spill, ps->buf, CHUNK_BYTES, off) != 0 ||
-	    pwrite_all(h->spill, &next, sizeof(next), off + CHUNK_BYTES) != 0 ||
+	if (pwrite_all(h->spill, h->enc, CHUNK_HEADER + size, off) != 0 ||
 	    (ps->last_chunk != NO_CHUNK &&
-	     pwrite_all(h->spill, &off, sizeof(off), ps->last_chunk + CHUNK_BYTES) != 0)) {
+	     pwrite_all(h->spill, &off, sizeof(off), ps->last_chunk) != 0)) {
 		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot write the history spill file: %s",
 			     strerror(errno));
 		return VF_ERR_IO;
@@ -222,7 +311,7 @@ static enum vf_status spill_chunk(struct vf_history *h, struct path_state *ps,
 		ps->first_chunk = off;
 	}
 	ps->last_chunk = off;
-	h->spill_size += CHUNK_BYTES + sizeof(next);
+	h->spill_size += CHUNK_HEADER + size;
 	ps->buf_count = 0;
 	return VF_OK;
 }
@@ -342,6 +431,7 @@ struct cursor {
 	uint64_t next_chunk;        /* spill offset of the next chunk to load; NO_CHUNK: the tail */
 	int tail_done;              /* the in-memory tail was loaded */
 	struct record *rbuf;        /* owned: CHUNK_RECORDS */
+	uint8_t *bytes;             /* owned: CHUNK_HEADER + CHUNK_MAX_BYTES, a chunk as read */
 	uint32_t rcount;
 	uint32_t rpos;
 	int io_failed;
@@ -361,49 +451,55 @@ static int cursor_init(struct cursor *c, const struct vf_history *h, uint32_t pa
 	memset(c, 0, sizeof(*c));
 	c->h = h;
 	c->rbuf = malloc(CHUNK_RECORDS * sizeof(*c->rbuf));
+	c->bytes = malloc(CHUNK_HEADER + CHUNK_MAX_BYTES);
 	if (path_id < h->paths.count) {
 		cursor_restart(c, path_id);
 	} else {
 		c->next_chunk = NO_CHUNK;
 		c->tail_done = 1;
 	}
-	return c->rbuf != NULL;
+	if (!c->rbuf || !c->bytes) {
+		free(c->rbuf);
+		free(c->bytes);
+		c->rbuf = NULL;
+		c->bytes = NULL;
+		return 0;
+	}
+	return 1;
 }
 
 /*
- * Reads one spilled chunk and the offset of the next one with preadv(): no
- * shared file position, so readers on several threads (the exports run in
- * parallel) never disturb each other.
+ * Reads and decodes one spilled chunk and the offset of the path's next one
+ * with pread(): no shared file position, so readers on several threads (the
+ * exports run in parallel) never disturb each other. One read of the largest
+ * chunk size (a short read at the end of the file is fine).
  */
-static int read_chunk(const struct vf_history *h, uint64_t offset, struct record *buf,
-		      uint64_t *next)
+static int read_chunk(const struct vf_history *h, uint64_t offset, uint8_t *bytes,
+		      struct record *buf, uint64_t *next)
 {
-	size_t want = CHUNK_BYTES + sizeof(*next), got = 0;
+	size_t want = CHUNK_HEADER + CHUNK_MAX_BYTES, got = 0;
+	uint32_t size;
 
 	while (got < want) {
-		struct iovec iov[2];
-		int n_iov = 0;
-		ssize_t n;
+		ssize_t n = pread(h->spill, bytes + got, want - got, (off_t)(offset + got));
 
-		if (got < CHUNK_BYTES) {
-			iov[n_iov].iov_base = (char *)buf + got;
-			iov[n_iov++].iov_len = CHUNK_BYTES - got;
-			iov[n_iov].iov_base = next;
-			iov[n_iov++].iov_len = sizeof(*next);
-		} else {
-			iov[n_iov].iov_base = (char *)next + (got - CHUNK_BYTES);
-			iov[n_iov++].iov_len = want - got;
-		}
-		n = preadv(h->spill, iov, n_iov, (off_t)(offset + got));
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
-		if (n <= 0) {
+		if (n < 0) {
 			return 0;
+		}
+		if (n == 0) {
+			break; /* end of the file */
 		}
 		got += (size_t)n;
 	}
-	return 1;
+	if (got < CHUNK_HEADER) {
+		return 0;
+	}
+	memcpy(next, bytes, sizeof(*next));
+	memcpy(&size, bytes + sizeof(*next), sizeof(size));
+	return size <= got - CHUNK_HEADER && decode_chunk(bytes + CHUNK_HEADER, size, buf);
 }
 
 /* Returns 1 and the next record of the path, or 0 at its end or on a read error (io_failed). */
@@ -418,7 +514,7 @@ static int cursor_next(struct cursor *c, struct record *out)
 		if (c->next_chunk != NO_CHUNK) {
 			uint64_t next;
 
-			if (!read_chunk(c->h, c->next_chunk, c->rbuf, &next)) {
+			if (!read_chunk(c->h, c->next_chunk, c->bytes, c->rbuf, &next)) {
 				c->io_failed = 1;
 				return 0;
 			}
@@ -446,7 +542,9 @@ static enum vf_status cursor_fini(struct cursor *c, struct vf_error *err)
 		st = VF_ERR_IO;
 	}
 	free(c->rbuf);
+	free(c->bytes);
 	c->rbuf = NULL;
+	c->bytes = NULL;
 	return st;
 }
 
@@ -493,6 +591,7 @@ nomem:
 	if (it) {
 		free(it->order);
 		free(it->cur.rbuf);
+		free(it->cur.bytes);
 		free(it);
 	}
 	VF_ERROR_SET(err, VF_ERR_NOMEM, NULL, "out of memory reading the state history");

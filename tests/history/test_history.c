@@ -4,6 +4,8 @@
  */
 #include "common/testutil.h"
 
+#include <stdbool.h>
+
 #include <string.h>
 
 #include "vmflow/history.h"
@@ -84,6 +86,73 @@ static void test_many_intervals_spill_to_disk_and_read_back_in_order(void **stat
 	vf_history_free(h);
 }
 
+/*
+ * The spill file holds chunks compressed as varints of differences: extreme
+ * values must come back exactly - negative starts, a zero crossing, gaps and
+ * durations up to 2^51, value ids above 2^16 - from several chunks, through
+ * both readers.
+ */
+#define EXTREME_N 1000 /* about four chunks */
+
+/* The i-th interval of a sorted, disjoint sequence starting at -2^58. */
+static void extreme_interval(int64_t i, int64_t *s, int64_t *e, uint32_t *v)
+{
+	static const int64_t gaps[] = {0, 1, 977, (int64_t)1 << 40, (int64_t)1 << 50};
+	static int64_t next = 0, at = -1;
+
+	if (i == 0 || at != i - 1) { /* restart the walk (each reader replays it from 0) */
+		next = -((int64_t)1 << 58);
+		for (int64_t k = 0; k < i; k++) {
+			next += gaps[k % 5] + (k % 5 == 4 ? ((int64_t)1 << 51) : 1 + k % 977);
+		}
+	}
+	*s = next + gaps[i % 5];
+	*e = *s + (i % 5 == 4 ? ((int64_t)1 << 51) : 1 + i % 977);
+	*v = (uint32_t)(i % 7 == 0 ? 70000 + i : i % 3);
+	next = *e;
+	at = i;
+}
+
+static void test_spill_keeps_extreme_values(void **state)
+{
+	struct vf_error err = {0};
+	struct vf_history *h = vf_history_new(NULL, &err);
+	uint32_t path = vf_history_path(h, "x"), p, v, ev;
+	int64_t s, e, es, ee, i;
+	struct vf_history_path_iter *pi;
+	struct vf_history_iter *it;
+
+	(void)state;
+	for (i = 0; i < 70000 + EXTREME_N; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "v%lld", (long long)i);
+		assert_int_not_equal(vf_history_value(h, name), VF_HISTORY_NONE);
+	}
+	for (i = 0; i < EXTREME_N; i++) {
+		extreme_interval(i, &s, &e, &v);
+		assert_int_equal(vf_history_add(h, path, s, e, v, &err), VF_OK);
+	}
+	assert_true(s > 0); /* the walk went from -2^58 to positive times */
+	pi = vf_history_path_iter_new(h, path, &err);
+	it = vf_history_iter_new(h, &err);
+	assert_non_null(pi);
+	assert_non_null(it);
+	for (i = 0; i < EXTREME_N; i++) {
+		extreme_interval(i, &es, &ee, &ev);
+		assert_true(vf_history_path_iter_next(pi, &s, &e, &v));
+		assert_int_equal(s, es);
+		assert_int_equal(e, ee);
+		assert_int_equal(v, ev);
+		assert_true(vf_history_iter_next(it, &p, &s, &e, &v));
+		assert_true(p == path && s == es && e == ee && v == ev);
+	}
+	assert_false(vf_history_path_iter_next(pi, &s, &e, &v));
+	assert_int_equal(vf_history_path_iter_free(pi, &err), VF_OK);
+	assert_int_equal(vf_history_iter_free(it, &err), VF_OK);
+	vf_history_free(h);
+}
+
 static void test_set_continues_same_value_and_end_closes(void **state)
 {
 	struct vf_error err = {0};
@@ -157,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intervals_come_back_sorted_by_path_then_start),
 		cmocka_unit_test(test_many_intervals_spill_to_disk_and_read_back_in_order),
+		cmocka_unit_test(test_spill_keeps_extreme_values),
 		cmocka_unit_test(test_set_continues_same_value_and_end_closes),
 		cmocka_unit_test(test_overlapping_interval_is_rejected),
 		cmocka_unit_test(test_interning_is_stable),

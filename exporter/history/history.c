@@ -6,8 +6,9 @@
  * records; a full buffer is appended to one unlinked spill file, compressed,
  * after the offset of the path's next chunk (patched in when that one is
  * written): each path's chunks form a list on disk and only its first and
- * last offsets stay in memory. A chunk on disk is [u64 next][u32 size][size
- * bytes]: per record the varints of (start - previous end) (the first
+ * last offsets stay in memory. A chunk on disk is [u64 next offset][u32 next
+ * size][u32 size][size bytes] (a reader knows each chunk's size before it
+ * reads it: one exact pread a chunk): per record the varints of (start - previous end) (the first
  * record: its start, zigzag), (end - start) and the value id. Intervals of a
  * path mostly touch and last micro- to milliseconds: ~5 bytes a record
  * instead of 24, so the spill file writes and re-reads a fifth of the bytes. Memory is O(paths * CHUNK_RECORDS) whatever the number of
@@ -27,7 +28,7 @@
 
 #define CHUNK_RECORDS 256
 #define NO_CHUNK UINT64_MAX
-#define CHUNK_HEADER 12u                          /* u64 next + u32 size */
+#define CHUNK_HEADER 16u                          /* u64 next, u32 next size, u32 size */
 #define CHUNK_MAX_BYTES (CHUNK_RECORDS * 25u)     /* 10 + 10 + 5 varint bytes a record */
 
 struct record {
@@ -42,6 +43,7 @@ struct path_state {
 	uint32_t buf_count;
 	uint64_t first_chunk;     /* spill offset of the oldest spilled chunk (NO_CHUNK: none) */
 	uint64_t last_chunk;      /* ... of the newest one, whose `next` is NO_CHUNK */
+	uint32_t first_chunk_size; /* bytes after the header of the oldest one */
 	int64_t last_end_ns;      /* end of the newest closed interval (INT64_MIN if none) */
 	uint32_t open_value;      /* VF_HISTORY_NONE when no open interval */
 	int64_t open_start_ns;
@@ -287,7 +289,8 @@ static enum vf_status spill_chunk(struct vf_history *h, struct path_state *ps,
 				  struct vf_error *err)
 {
 	uint64_t off, next = NO_CHUNK;
-	uint32_t size;
+	uint32_t size, zero = 0;
+	uint8_t link[sizeof(off) + sizeof(size)];
 
 	if (h->spill < 0 && open_spill(h, err) != VF_OK) {
 		return VF_ERR_IO;
@@ -298,17 +301,21 @@ static enum vf_status spill_chunk(struct vf_history *h, struct path_state *ps,
 	}
 	size = (uint32_t)encode_chunk(ps->buf, h->enc + CHUNK_HEADER);
 	memcpy(h->enc, &next, sizeof(next));
-	memcpy(h->enc + sizeof(next), &size, sizeof(size));
+	memcpy(h->enc + 8, &zero, sizeof(zero));
+	memcpy(h->enc + 12, &size, sizeof(size));
 	off = h->spill_size;
+	memcpy(link, &off, sizeof(off));
+	memcpy(link + sizeof(off), &size, sizeof(size));
 	if (pwrite_all(h->spill, h->enc, CHUNK_HEADER + size, off) != 0 ||
 	    (ps->last_chunk != NO_CHUNK &&
-	     pwrite_all(h->spill, &off, sizeof(off), ps->last_chunk) != 0)) {
+	     pwrite_all(h->spill, link, sizeof(link), ps->last_chunk) != 0)) {
 		VF_ERROR_SET(err, VF_ERR_IO, h->tmp_dir, "cannot write the history spill file: %s",
 			     strerror(errno));
 		return VF_ERR_IO;
 	}
 	if (ps->first_chunk == NO_CHUNK) {
 		ps->first_chunk = off;
+		ps->first_chunk_size = size;
 	}
 	ps->last_chunk = off;
 	h->spill_size += CHUNK_HEADER + size;
@@ -429,6 +436,7 @@ struct cursor {
 	const struct vf_history *h; /* borrowed */
 	uint32_t path_id;
 	uint64_t next_chunk;        /* spill offset of the next chunk to load; NO_CHUNK: the tail */
+	uint32_t next_size;         /* its size after the header */
 	int tail_done;              /* the in-memory tail was loaded */
 	struct record *rbuf;        /* owned: CHUNK_RECORDS */
 	uint8_t *bytes;             /* owned: CHUNK_HEADER + CHUNK_MAX_BYTES, a chunk as read */
@@ -441,6 +449,7 @@ static void cursor_restart(struct cursor *c, uint32_t path_id)
 {
 	c->path_id = path_id;
 	c->next_chunk = c->h->states ? c->h->states[path_id].first_chunk : NO_CHUNK;
+	c->next_size = c->h->states ? c->h->states[path_id].first_chunk_size : 0;
 	c->tail_done = 0;
 	c->rcount = 0;
 	c->rpos = 0;
@@ -469,37 +478,35 @@ static int cursor_init(struct cursor *c, const struct vf_history *h, uint32_t pa
 }
 
 /*
- * Reads and decodes one spilled chunk and the offset of the path's next one
- * with pread(): no shared file position, so readers on several threads (the
- * exports run in parallel) never disturb each other. One read of the largest
- * chunk size (a short read at the end of the file is fine).
+ * Reads and decodes the spilled chunk at offset (size bytes after its header)
+ * and the offset and size of the path's next one, with one pread() of exactly
+ * that chunk: no shared file position, so readers on several threads (the
+ * exports run in parallel) never disturb each other.
  */
-static int read_chunk(const struct vf_history *h, uint64_t offset, uint8_t *bytes,
-		      struct record *buf, uint64_t *next)
+static int read_chunk(const struct vf_history *h, uint64_t offset, uint32_t size, uint8_t *bytes,
+		      struct record *buf, uint64_t *next, uint32_t *next_size)
 {
-	size_t want = CHUNK_HEADER + CHUNK_MAX_BYTES, got = 0;
-	uint32_t size;
+	size_t want = CHUNK_HEADER + (size_t)size, got = 0;
+	uint32_t stored;
 
+	if (size > CHUNK_MAX_BYTES) {
+		return 0;
+	}
 	while (got < want) {
 		ssize_t n = pread(h->spill, bytes + got, want - got, (off_t)(offset + got));
 
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
-		if (n < 0) {
+		if (n <= 0) {
 			return 0;
-		}
-		if (n == 0) {
-			break; /* end of the file */
 		}
 		got += (size_t)n;
 	}
-	if (got < CHUNK_HEADER) {
-		return 0;
-	}
 	memcpy(next, bytes, sizeof(*next));
-	memcpy(&size, bytes + sizeof(*next), sizeof(size));
-	return size <= got - CHUNK_HEADER && decode_chunk(bytes + CHUNK_HEADER, size, buf);
+	memcpy(next_size, bytes + 8, sizeof(*next_size));
+	memcpy(&stored, bytes + 12, sizeof(stored));
+	return stored == size && decode_chunk(bytes + CHUNK_HEADER, size, buf);
 }
 
 /* Returns 1 and the next record of the path, or 0 at its end or on a read error (io_failed). */
@@ -513,12 +520,15 @@ static int cursor_next(struct cursor *c, struct record *out)
 		}
 		if (c->next_chunk != NO_CHUNK) {
 			uint64_t next;
+			uint32_t next_size;
 
-			if (!read_chunk(c->h, c->next_chunk, c->bytes, c->rbuf, &next)) {
+			if (!read_chunk(c->h, c->next_chunk, c->next_size, c->bytes, c->rbuf, &next,
+					&next_size)) {
 				c->io_failed = 1;
 				return 0;
 			}
 			c->next_chunk = next;
+			c->next_size = next_size;
 			c->rcount = CHUNK_RECORDS;
 		} else if (!c->tail_done && ps->buf_count > 0) {
 			memcpy(c->rbuf, ps->buf, ps->buf_count * sizeof(struct record));

@@ -94,31 +94,28 @@ static void test_many_intervals_spill_to_disk_and_read_back_in_order(void **stat
  */
 #define EXTREME_N 1000 /* about four chunks */
 
-/* The i-th interval of a sorted, disjoint sequence starting at -2^58. */
-static void extreme_interval(int64_t i, int64_t *s, int64_t *e, uint32_t *v)
+/* A sorted, disjoint sequence from -2^58 to positive times: gaps 0 to 2^50, lengths 1 to 2^51. */
+static void extreme_intervals(int64_t *s, int64_t *e, uint32_t *v)
 {
 	static const int64_t gaps[] = {0, 1, 977, (int64_t)1 << 40, (int64_t)1 << 50};
-	static int64_t next = 0, at = -1;
+	int64_t at = -((int64_t)1 << 58);
 
-	if (i == 0 || at != i - 1) { /* restart the walk (each reader replays it from 0) */
-		next = -((int64_t)1 << 58);
-		for (int64_t k = 0; k < i; k++) {
-			next += gaps[k % 5] + (k % 5 == 4 ? ((int64_t)1 << 51) : 1 + k % 977);
-		}
+	for (int64_t i = 0; i < EXTREME_N; i++) {
+		s[i] = at + gaps[i % 5];
+		e[i] = s[i] + (i % 5 == 4 ? ((int64_t)1 << 51) : 1 + i % 977);
+		v[i] = (uint32_t)(i % 7 == 0 ? 70000 + i : i % 3);
+		at = e[i];
 	}
-	*s = next + gaps[i % 5];
-	*e = *s + (i % 5 == 4 ? ((int64_t)1 << 51) : 1 + i % 977);
-	*v = (uint32_t)(i % 7 == 0 ? 70000 + i : i % 3);
-	next = *e;
-	at = i;
 }
 
 static void test_spill_keeps_extreme_values(void **state)
 {
+	static int64_t es[EXTREME_N], ee[EXTREME_N];
+	static uint32_t ev[EXTREME_N];
 	struct vf_error err = {0};
 	struct vf_history *h = vf_history_new(NULL, &err);
-	uint32_t path = vf_history_path(h, "x"), p, v, ev;
-	int64_t s, e, es, ee, i;
+	uint32_t path = vf_history_path(h, "x"), p, v;
+	int64_t s, e, i;
 	struct vf_history_path_iter *pi;
 	struct vf_history_iter *it;
 
@@ -129,23 +126,22 @@ static void test_spill_keeps_extreme_values(void **state)
 		snprintf(name, sizeof(name), "v%lld", (long long)i);
 		assert_int_not_equal(vf_history_value(h, name), VF_HISTORY_NONE);
 	}
+	extreme_intervals(es, ee, ev);
+	assert_true(es[0] < 0 && es[EXTREME_N - 1] > 0);
 	for (i = 0; i < EXTREME_N; i++) {
-		extreme_interval(i, &s, &e, &v);
-		assert_int_equal(vf_history_add(h, path, s, e, v, &err), VF_OK);
+		assert_int_equal(vf_history_add(h, path, es[i], ee[i], ev[i], &err), VF_OK);
 	}
-	assert_true(s > 0); /* the walk went from -2^58 to positive times */
 	pi = vf_history_path_iter_new(h, path, &err);
 	it = vf_history_iter_new(h, &err);
 	assert_non_null(pi);
 	assert_non_null(it);
 	for (i = 0; i < EXTREME_N; i++) {
-		extreme_interval(i, &es, &ee, &ev);
 		assert_true(vf_history_path_iter_next(pi, &s, &e, &v));
-		assert_int_equal(s, es);
-		assert_int_equal(e, ee);
-		assert_int_equal(v, ev);
+		assert_int_equal(s, es[i]);
+		assert_int_equal(e, ee[i]);
+		assert_int_equal(v, ev[i]);
 		assert_true(vf_history_iter_next(it, &p, &s, &e, &v));
-		assert_true(p == path && s == es && e == ee && v == ev);
+		assert_true(p == path && s == es[i] && e == ee[i] && v == ev[i]);
 	}
 	assert_false(vf_history_path_iter_next(pi, &s, &e, &v));
 	assert_int_equal(vf_history_path_iter_free(pi, &err), VF_OK);

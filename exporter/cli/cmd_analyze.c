@@ -10,9 +10,9 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyses/analysis.h"
 #include "analyses/features.h"
@@ -57,7 +57,6 @@ static enum vf_status on_discarded(void *user, uint32_t cpu, uint64_t count, int
 
 typedef enum vf_status (*file_writer)(FILE *fp, void *ctx, struct vf_error *err);
 
-/* Writes dir/name with writer(); reports write errors (disk full) naming the file. */
 /* Seconds on the monotonic clock, for the phase timings logged at level I. */
 static double now_s(void)
 {
@@ -67,6 +66,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Writes dir/name with writer(); reports write errors (disk full) naming the file. */
 static enum vf_status write_output(const char *dir, const char *name, file_writer writer,
 				   void *ctx, struct vf_error *err)
 {

@@ -18,7 +18,9 @@
  * level's runs; the levels kept are level 0, the exact level if it fits in
  * RUN_BUDGET runs, then the others coarse to fine while they fit (the script
  * uses, per zoom, the coarsest kept level with a bucket no wider than a
- * pixel); a second sweep stores them. The page stays a few MB and memory
+ * pixel); a second sweep stores them. The first sweep stops feeding a level
+ * as soon as it has more runs than the budget (the fine levels of a long
+ * trace, which cost the most: one bucket per few ns). The page stays a few MB and memory
  * stays bounded whatever the trace length.
  *
  * JSON in <script type="application/json" id="vf-data">:
@@ -307,7 +309,10 @@ static void emit(struct report *R, struct level *L, int64_t bucket, uint8_t st)
 	L->has_last = true;
 	L->last = st;
 	if (!L->store) {
-		L->count++; /* counting pass */
+		/* counting pass: a level past the budget can never be kept, stop feeding it */
+		if (++L->count > RUN_BUDGET && L != &R->levels[0]) {
+			L->alive = false;
+		}
 		return;
 	}
 	if (L->count == L->cap) {

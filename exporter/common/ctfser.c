@@ -4,7 +4,8 @@
  *
  * Owns one stream file and its packet buffer per struct vf_ctfser. A packet
  * is built in memory and written with one write() when it closes, so the hot
- * path (events) never allocates and never calls the system.
+ * path (events) never allocates and never calls the system. The stream file
+ * goes to disk as it grows (common/write_behind.h).
  */
 #include "common/ctfser.h"
 
@@ -55,6 +56,7 @@ struct vf_ctfser *vf_ctfser_new(const struct vf_ctfser_params *params, struct vf
 		free(s);
 		return NULL;
 	}
+	vf_write_behind_init(&s->wb, s->fd);
 	return s;
 }
 
@@ -141,6 +143,7 @@ enum vf_status vf_ctfser_close_packet(struct vf_ctfser *s, uint64_t ts_end, stru
 	s->packet_seq_num++;
 	s->packet_count++;
 	s->bytes_written += padded;
+	vf_write_behind_advance(&s->wb, s->bytes_written);
 	s->pos = 0;
 	return VF_OK;
 }

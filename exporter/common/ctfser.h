@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/write_behind.h"
 #include "vmflow/error.h"
 
 #define VF_CTFSER_MAGIC 0xC1FC1FC1u
@@ -76,6 +77,7 @@ struct vf_ctfser {
 	uint64_t events_discarded;
 	uint64_t packet_count;   /* packets written */
 	uint64_t bytes_written;
+	struct vf_write_behind wb; /* the stream file's write-behind */
 	uint8_t uuid[16];
 	uint32_t stream_id;
 	uint64_t stream_instance_id;

@@ -21,9 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/write_behind.h"
+
 /*
  * The writer builds its lines in a buffer of its own and hands it to stdio in
- * large blocks: one locked stdio call per 256 KiB instead of eight per line.
+ * large blocks: one locked stdio call per 256 KiB instead of eight per line;
+ * a regular file goes to disk as it grows (common/write_behind.h).
  */
 #define OUT_BUF_SIZE (256 * 1024)
 
@@ -31,13 +34,34 @@ struct out_buf {
 	FILE *fp;
 	char *buf; /* owned: OUT_BUF_SIZE */
 	size_t len;
+	uint64_t offset; /* of the buffer's first byte in the file */
+	struct vf_write_behind wb;
 };
+
+/* Starts at fp's current position; the file goes to disk as it grows (write_behind.h). */
+static void out_init(struct out_buf *o, FILE *fp, char *buf)
+{
+	off_t at;
+
+	o->fp = fp;
+	o->buf = buf;
+	o->len = 0;
+	fflush(fp);
+	at = ftello(fp);
+	o->offset = at > 0 ? (uint64_t)at : 0;
+	vf_write_behind_init(&o->wb, at >= 0 ? fileno(fp) : -1);
+	o->wb.started = o->wb.dropped = o->offset - o->offset % VF_WRITE_BEHIND_CHUNK;
+}
 
 static void out_flush(struct out_buf *o)
 {
 	if (o->len) {
 		fwrite(o->buf, 1, o->len, o->fp);
+		o->offset += o->len;
 		o->len = 0;
+		if (o->wb.enabled && fflush(o->fp) == 0) {
+			vf_write_behind_advance(&o->wb, o->offset);
+		}
 	}
 }
 
@@ -48,6 +72,7 @@ static void out_put(struct out_buf *o, const char *s, size_t n)
 		out_flush(o);
 		if (n > OUT_BUF_SIZE) {
 			fwrite(s, 1, n, o->fp);
+			o->offset += n;
 			return;
 		}
 	}
@@ -108,9 +133,7 @@ enum vf_status vf_states_tsv_write(FILE *fp, struct vf_history *h, struct vf_err
 	/* 0 unchecked, 1 fine, 2 holds a separator: each value is checked (and measured) once */
 	value_checked = calloc(value_count ? value_count : 1, 1);
 	value_len = calloc(value_count ? value_count : 1, sizeof(*value_len));
-	o.fp = fp;
-	o.len = 0;
-	o.buf = malloc(OUT_BUF_SIZE);
+	out_init(&o, fp, malloc(OUT_BUF_SIZE));
 	if (!value_checked || !value_len || !o.buf) {
 		free(value_checked);
 		free(value_len);
@@ -125,7 +148,7 @@ enum vf_status vf_states_tsv_write(FILE *fp, struct vf_history *h, struct vf_err
 		free(o.buf);
 		return err->status;
 	}
-	fputs(VF_STATES_TSV_HEADER "\n", fp);
+	out_put(&o, VF_STATES_TSV_HEADER "\n", sizeof(VF_STATES_TSV_HEADER));
 	while (vf_history_iter_next(it, &path_id, &start_ns, &end_ns, &value_id)) {
 		const char *value = vf_history_value_name(h, value_id);
 

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_states_tsv.c - states.tsv writer (exact text, round trip) and the
- * validating reader: every error names file:line and the problem.
+ * test_states_tsv.c - states.tsv writer (exact text, round trip, a file of
+ * many MiB streamed to disk with the same bytes) and the validating reader:
+ * every error names file:line and the problem.
  */
 #include "common/testutil.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "exports/states_tsv.h"
 #include "vmflow/history.h"
@@ -107,6 +111,107 @@ static void test_round_trip_reads_back_every_interval(void **state)
 	assert_int_equal(eof, 1);
 	vf_states_tsv_reader_close(r);
 	vf_history_free(h);
+}
+
+/* Writes h's states.tsv to path after `prefix` (may be ""); returns the file's bytes. */
+static char *write_states(const char *path, const char *prefix, struct vf_history *h, size_t *size)
+{
+	struct vf_error err = {0};
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	fputs(prefix, fp);
+	assert_int_equal(vf_states_tsv_write(fp, h, &err), VF_OK);
+	assert_int_equal(fclose(fp), 0);
+	return vf_test_read_file(path, size);
+}
+
+/*
+ * A states.tsv of many MiB goes to disk as it is written (common/write_behind.h):
+ * the same bytes as without write-behind, also when the file does not start at
+ * offset 0, and its first MiB is no longer in the page cache at the end.
+ */
+static void test_large_file_is_streamed_with_the_same_bytes(void **state)
+{
+	struct vf_error err = {0};
+	struct vf_history *h = vf_history_new(NULL, &err);
+	const char *dir = vf_test_tmpdir("states_tsv_streamed");
+	char a[4200], b[4200], c[4200];
+	char *ta, *tb, *tc;
+	size_t na, nb, nc;
+	uint32_t p[3], v[3];
+	unsigned char vec[256];
+	void *map;
+	int fd;
+
+	(void)state;
+	p[0] = vf_history_path(h, "VMs/4242/vCPUs/0/Status");
+	p[1] = vf_history_path(h, "VMs/4242/vCPUs/1/Status");
+	p[2] = vf_history_path(h, "VMs/4242/vCPUs/0/Exit");
+	v[0] = vf_history_value(h, "guest");
+	v[1] = vf_history_value(h, "hypervisor");
+	v[2] = vf_history_value(h, "EPT_VIOLATION");
+	for (int64_t i = 0; i < 100000; i++) {
+		int64_t t = 1700000000000000000 + i * 1000;
+
+		for (int k = 0; k < 3; k++) {
+			assert_int_equal(vf_history_add(h, p[k], t, t + 500 + k, v[(i + k) % 3], &err),
+					 VF_OK);
+		}
+	}
+	snprintf(a, sizeof(a), "%s/streamed.tsv", dir);
+	snprintf(b, sizeof(b), "%s/buffered.tsv", dir);
+	snprintf(c, sizeof(c), "%s/prefixed.tsv", dir);
+	unsetenv("VMFLOW_WRITE_BEHIND");
+	ta = write_states(a, "", h, &na);
+	tc = write_states(c, "12345", h, &nc);
+	setenv("VMFLOW_WRITE_BEHIND", "0", 1);
+	tb = write_states(b, "", h, &nb);
+	unsetenv("VMFLOW_WRITE_BEHIND");
+	assert_true(na > 12u << 20); /* 300,000 rows: well beyond the write-behind window */
+	assert_int_equal(na, nb);
+	assert_memory_equal(ta, tb, na);
+	assert_int_equal(nc, na + 5);
+	assert_memory_equal(tc, "12345", 5);
+	assert_memory_equal(tc + 5, ta, na);
+	free(ta);
+	free(tb);
+	free(tc);
+	vf_history_free(h);
+
+	/* reading them back cached them: write it once more, then look */
+	fd = open(a, O_RDONLY);
+	assert_true(fd >= 0);
+	if (sync_file_range(fd, 0, 4096, SYNC_FILE_RANGE_WRITE) != 0) {
+		close(fd);
+		skip(); /* no sync_file_range on this file system: nothing is streamed */
+	}
+	close(fd);
+	h = vf_history_new(NULL, &err);
+	p[0] = vf_history_path(h, "VMs/4242/vCPUs/0/Status");
+	v[0] = vf_history_value(h, "guest");
+	for (int64_t i = 0; i < 300000; i++) {
+		assert_int_equal(vf_history_add(h, p[0], i * 1000, i * 1000 + 500, v[0], &err), VF_OK);
+	}
+	{
+		FILE *fp = fopen(a, "wb");
+
+		assert_non_null(fp);
+		assert_int_equal(vf_states_tsv_write(fp, h, &err), VF_OK);
+		assert_int_equal(fclose(fp), 0);
+	}
+	vf_history_free(h);
+	fd = open(a, O_RDONLY);
+	map = mmap(NULL, 1u << 20, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mincore(map, 1u << 20, vec), 0);
+	for (size_t i = 0; i < (1u << 20) / (size_t)sysconf(_SC_PAGESIZE); i++) {
+		if (vec[i] & 1) {
+			fail_msg("page %zu of the first MiB of %s is still cached", i, a);
+		}
+	}
+	munmap(map, 1u << 20);
+	close(fd);
 }
 
 static void test_writer_refuses_a_value_with_a_tab(void **state)
@@ -256,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_writer_sorts_by_path_then_start_with_header),
 	    cmocka_unit_test(test_round_trip_reads_back_every_interval),
+	    cmocka_unit_test(test_large_file_is_streamed_with_the_same_bytes),
 	    cmocka_unit_test(test_writer_refuses_a_value_with_a_tab),
 	    cmocka_unit_test(test_reader_accepts_crlf_and_a_last_line_without_newline),
 	    cmocka_unit_test(test_reader_rejects_each_malformed_file_naming_file_and_line),

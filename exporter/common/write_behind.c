@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * write_behind.c - keeps a streamed output's page-cache footprint at
+ * VF_WRITE_BEHIND_WINDOW chunks (design and reasons in write_behind.h).
+ */
+#include "common/write_behind.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* VMFLOW_WRITE_BEHIND=0 turns it off (to measure what it changes). */
+static bool env_enabled(void)
+{
+	const char *v = getenv("VMFLOW_WRITE_BEHIND");
+
+	return !(v && strcmp(v, "0") == 0);
+}
+
+void vf_write_behind_init(struct vf_write_behind *wb, int fd)
+{
+	wb->fd = fd;
+	wb->started = 0;
+	wb->dropped = 0;
+	wb->enabled = fd >= 0 && env_enabled();
+}
+
+void vf_write_behind_advance(struct vf_write_behind *wb, uint64_t written)
+{
+	const uint64_t chunk = VF_WRITE_BEHIND_CHUNK;
+	const uint64_t window = (uint64_t)VF_WRITE_BEHIND_WINDOW * chunk;
+
+	if (!wb->enabled) {
+		return;
+	}
+	while (written - wb->started >= chunk) {
+		if (sync_file_range(wb->fd, (off_t)wb->started, (off_t)chunk,
+		                    SYNC_FILE_RANGE_WRITE) != 0) {
+			wb->enabled = false; /* not supported here: leave it to the page cache */
+			return;
+		}
+		wb->started += chunk;
+		while (wb->started - wb->dropped > window) {
+			/* on disk first: DONTNEED skips pages still dirty or under writeback */
+			(void)sync_file_range(wb->fd, (off_t)wb->dropped, (off_t)chunk,
+			                      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+			                          SYNC_FILE_RANGE_WAIT_AFTER);
+			(void)posix_fadvise(wb->fd, (off_t)wb->dropped, (off_t)chunk,
+			                    POSIX_FADV_DONTNEED);
+			wb->dropped += chunk;
+		}
+	}
+}

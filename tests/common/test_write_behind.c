@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_write_behind.c - a streamed output keeps only its last chunks in the
+ * page cache (the older ones are on disk and dropped), its bytes are exactly
+ * what was written, VMFLOW_WRITE_BEHIND=0 leaves everything to the page
+ * cache, and a pipe (no sync_file_range) just turns it off.
+ *
+ * Residency is read with mincore() on a mapping of the file. The test files
+ * live in the build tree (VMFLOW_TEST_TMP), on a disk file system; on one
+ * without sync_file_range (tmpfs) the residency checks are skipped and said so.
+ */
+#include "common/testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/write_behind.h"
+
+#define MIB      (1u << 20)
+#define FILE_MIB 24u
+#define BLOCK    (256u * 1024u)
+
+static uint8_t pattern_byte(uint64_t off)
+{
+	return (uint8_t)((off * 2654435761u) >> 13);
+}
+
+/* Writes FILE_MIB MiB in BLOCK writes through a write-behind; returns the fd (open). */
+static int write_file(const char *path, struct vf_write_behind *wb)
+{
+	static uint8_t block[BLOCK];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	uint64_t off = 0;
+
+	assert_true(fd >= 0);
+	vf_write_behind_init(wb, fd);
+	while (off < (uint64_t)FILE_MIB * MIB) {
+		for (uint32_t i = 0; i < BLOCK; i++) {
+			block[i] = pattern_byte(off + i);
+		}
+		assert_int_equal(write(fd, block, BLOCK), (ssize_t)BLOCK);
+		off += BLOCK;
+		vf_write_behind_advance(wb, off);
+	}
+	return fd;
+}
+
+/* Resident pages of each MiB of the file, in res[FILE_MIB] (pages per MiB: MIB / page size). */
+static void residency(int fd, unsigned res[FILE_MIB])
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)FILE_MIB * MIB;
+	unsigned char *vec = malloc(len / page);
+	void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+	assert_non_null(vec);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mincore(map, len, vec), 0);
+	for (size_t m = 0; m < FILE_MIB; m++) {
+		res[m] = 0;
+		for (size_t p = 0; p < MIB / page; p++) {
+			res[m] += vec[m * (MIB / page) + p] & 1;
+		}
+	}
+	munmap(map, len);
+	free(vec);
+}
+
+static void check_content(const char *path)
+{
+	size_t size;
+	uint8_t *data = (uint8_t *)vf_test_read_file(path, &size);
+
+	assert_non_null(data);
+	assert_int_equal(size, (size_t)FILE_MIB * MIB);
+	for (size_t i = 0; i < size; i++) {
+		if (data[i] != pattern_byte(i)) {
+			fail_msg("byte %zu is %u, written %u", i, data[i], pattern_byte(i));
+		}
+	}
+	free(data);
+}
+
+static void test_old_chunks_leave_the_page_cache(void **state)
+{
+	char path[4200];
+	struct vf_write_behind wb;
+	unsigned res[FILE_MIB], pages = MIB / (unsigned)sysconf(_SC_PAGESIZE);
+	int fd;
+
+	(void)state;
+	unsetenv("VMFLOW_WRITE_BEHIND");
+	snprintf(path, sizeof(path), "%s/streamed", vf_test_tmpdir("write_behind"));
+	fd = write_file(path, &wb);
+	if (!wb.enabled) {
+		close(fd);
+		skip(); /* no sync_file_range on this file system */
+	}
+	/* writeback started for every whole chunk, the ones beyond the window dropped */
+	assert_int_equal(wb.started, (uint64_t)FILE_MIB * MIB);
+	assert_int_equal(wb.dropped, (uint64_t)(FILE_MIB - VF_WRITE_BEHIND_WINDOW) * MIB);
+	residency(fd, res);
+	for (unsigned m = 0; m < FILE_MIB - VF_WRITE_BEHIND_WINDOW; m++) {
+		if (res[m] != 0) {
+			fail_msg("MiB %u of the file: %u pages still cached, expected 0", m,
+			         res[m]);
+		}
+	}
+	for (unsigned m = FILE_MIB - VF_WRITE_BEHIND_WINDOW; m < FILE_MIB; m++) {
+		if (res[m] != pages) {
+			fail_msg("MiB %u (in the window): %u of %u pages cached", m, res[m], pages);
+		}
+	}
+	close(fd);
+	check_content(path);
+}
+
+static void test_env_zero_turns_it_off(void **state)
+{
+	char path[4200];
+	struct vf_write_behind wb;
+	unsigned res[FILE_MIB], pages = MIB / (unsigned)sysconf(_SC_PAGESIZE);
+	int fd;
+
+	(void)state;
+	setenv("VMFLOW_WRITE_BEHIND", "0", 1);
+	snprintf(path, sizeof(path), "%s/buffered", vf_test_tmpdir("write_behind_off"));
+	fd = write_file(path, &wb);
+	unsetenv("VMFLOW_WRITE_BEHIND");
+	assert_false(wb.enabled);
+	assert_int_equal(wb.started, 0);
+	assert_int_equal(wb.dropped, 0);
+	residency(fd, res);
+	for (unsigned m = 0; m < FILE_MIB; m++) {
+		if (res[m] != pages) {
+			fail_msg("MiB %u: %u of %u pages cached without write-behind", m, res[m],
+			         pages);
+		}
+	}
+	close(fd);
+	check_content(path);
+}
+
+static void test_pipe_turns_it_off(void **state)
+{
+	static uint8_t block[MIB];
+	struct vf_write_behind wb;
+	int p[2];
+
+	(void)state;
+	unsetenv("VMFLOW_WRITE_BEHIND");
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	vf_write_behind_init(&wb, p[1]);
+	assert_true(wb.enabled);
+	for (int i = 0; i < 3; i++) {
+		/* the pipe holds 64 KiB: write a little, say a whole chunk went by */
+		assert_int_equal(write(p[1], block, 4096), 4096);
+		assert_int_equal(read(p[0], block, sizeof(block)), 4096);
+		vf_write_behind_advance(&wb, (uint64_t)(i + 1) * MIB);
+	}
+	assert_false(wb.enabled); /* ESPIPE at the first chunk */
+	assert_int_equal(wb.started, 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_old_chunks_leave_the_page_cache),
+	    cmocka_unit_test(test_env_zero_turns_it_off),
+	    cmocka_unit_test(test_pipe_turns_it_off),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

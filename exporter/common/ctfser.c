@@ -4,8 +4,8 @@
  *
  * Owns one stream file and its packet buffer per struct vf_ctfser. A packet
  * is built in memory and written with one write() when it closes, so the hot
- * path (events) never allocates and never calls the system. The stream file
- * goes to disk as it grows (common/write_behind.h).
+ * path (events) never allocates and never calls the system. On request the
+ * stream file goes to disk as it grows (common/write_behind.h).
  */
 #include "common/ctfser.h"
 
@@ -56,7 +56,7 @@ struct vf_ctfser *vf_ctfser_new(const struct vf_ctfser_params *params, struct vf
 		free(s);
 		return NULL;
 	}
-	vf_write_behind_init(&s->wb, s->fd);
+	vf_write_behind_init(&s->wb, params->write_behind ? s->fd : -1);
 	return s;
 }
 

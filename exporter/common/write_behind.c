@@ -7,22 +7,30 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* VMFLOW_WRITE_BEHIND=0 turns it off (to measure what it changes). */
-static bool env_enabled(void)
-{
-	const char *v = getenv("VMFLOW_WRITE_BEHIND");
-
-	return !(v && strcmp(v, "0") == 0);
-}
-
+/*
+ * VMFLOW_WRITE_BEHIND=0 turns it off (to measure what it changes); =N starts
+ * it once a file holds N MiB instead of VF_WRITE_BEHIND_START.
+ */
 void vf_write_behind_init(struct vf_write_behind *wb, int fd)
 {
+	const char *v = getenv("VMFLOW_WRITE_BEHIND");
+	char *end;
+	unsigned long mib;
+
 	wb->fd = fd;
 	wb->started = 0;
 	wb->dropped = 0;
-	wb->enabled = fd >= 0 && env_enabled();
+	wb->start = VF_WRITE_BEHIND_START;
+	wb->enabled = fd >= 0;
+	if (v && *v) {
+		mib = strtoul(v, &end, 10);
+		if (*end == '\0' && mib == 0) {
+			wb->enabled = false;
+		} else if (*end == '\0' && mib < (1ul << 20)) {
+			wb->start = (uint64_t)mib << 20;
+		}
+	}
 }
 
 void vf_write_behind_advance(struct vf_write_behind *wb, uint64_t written)
@@ -30,7 +38,7 @@ void vf_write_behind_advance(struct vf_write_behind *wb, uint64_t written)
 	const uint64_t chunk = VF_WRITE_BEHIND_CHUNK;
 	const uint64_t window = (uint64_t)VF_WRITE_BEHIND_WINDOW * chunk;
 
-	if (!wb->enabled) {
+	if (!wb->enabled || written < wb->start) {
 		return;
 	}
 	while (written - wb->started >= chunk) {

@@ -13,13 +13,16 @@
  * time buffered, 1.0-1.2 s streamed). Streamed, the same few MiB of pages are
  * reused, and the disk works while vmflow computes.
  *
- * How: every VF_WRITE_BEHIND_CHUNK bytes, the chunk's writeback starts
+ * How: once the file holds VF_WRITE_BEHIND_START bytes (smaller files stay
+ * in the page cache, where the next command will likely read them, and the
+ * kernel writes them back on its own), every VF_WRITE_BEHIND_CHUNK bytes the
+ * chunk's writeback starts
  * (sync_file_range WRITE); the chunk VF_WRITE_BEHIND_WINDOW chunks older is
  * waited for and dropped from the page cache (POSIX_FADV_DONTNEED). Nothing
  * here changes what the file holds, and no error is reported here: a failed
  * write-back shows at the writer's fsync/close as it would without this. On a
- * file system without sync_file_range (or with VMFLOW_WRITE_BEHIND=0 in the
- * environment) it does nothing.
+ * file system without sync_file_range, or with VMFLOW_WRITE_BEHIND=0 in the
+ * environment, it does nothing; VMFLOW_WRITE_BEHIND=N starts it at N MiB.
  */
 #ifndef VMFLOW_COMMON_WRITE_BEHIND_H
 #define VMFLOW_COMMON_WRITE_BEHIND_H
@@ -27,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define VF_WRITE_BEHIND_START  (64u << 20)
 #define VF_WRITE_BEHIND_CHUNK  (1u << 20)
 #define VF_WRITE_BEHIND_WINDOW 8u
 
@@ -34,6 +38,7 @@ struct vf_write_behind {
 	int fd;           /* borrowed */
 	uint64_t started; /* writeback started for [0, started) */
 	uint64_t dropped; /* [0, dropped) waited for and dropped */
+	uint64_t start;   /* nothing happens before the file holds this many bytes */
 	bool enabled;
 };
 

@@ -28,12 +28,74 @@
 /* A binary heap; its child choice is branch-free (action_key). */
 #define VF_SIM_HEAP_ARITY 2
 
+/* (t, seq) as one unsigned 128-bit key: one comparison, which compiles to flag arithmetic, no branch. */
+static inline unsigned __int128 action_key(const struct vf_sim_action *a)
+{
+	return ((unsigned __int128)((uint64_t)a->t ^ (1ull << 63)) << 64) | a->seq;
+}
+
+/*
+ * Puts x in the root slot of the heap's first n entries and sifts it down.
+ * x is copied first: it may be an entry of the heap (pop passes the last one,
+ * which the sift never overwrites: it only writes below n).
+ */
+static void sift_down_from_root(struct vf_sim *s, const struct vf_sim_action *x, size_t n)
+{
+	const struct vf_sim_action item = *x;
+	const unsigned __int128 item_key = action_key(&item);
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = VF_SIM_HEAP_ARITY * i + 1, m;
+		unsigned __int128 mk;
+
+		if (c + 2 <= n) {
+			unsigned __int128 k0 = action_key(&s->heap[c]), k1 = action_key(&s->heap[c + 1]);
+
+			m = k1 < k0 ? c + 1 : c;
+			mk = k1 < k0 ? k1 : k0;
+		} else if (c < n) {
+			m = c;
+			mk = action_key(&s->heap[c]);
+			for (size_t j = c + 1; j < n; j++) {
+				unsigned __int128 k = action_key(&s->heap[j]);
+
+				if (k < mk) {
+					m = j;
+					mk = k;
+				}
+			}
+		} else {
+			break;
+		}
+		if (!(mk < item_key)) {
+			break;
+		}
+		s->heap[i] = s->heap[m];
+		i = m;
+	}
+	s->heap[i] = item;
+}
+
+/*
+ * Most actions schedule the next one of the same thread, a little later: the
+ * run loop leaves the running action in the root slot (heap_hole), and the
+ * first push of the action takes that slot and sifts down (usually a level
+ * or two) instead of a pop that sifts the last entry down the whole height
+ * plus a push that sifts up. The order of the actions is (t, seq) whatever
+ * the heap's layout, so this changes no output.
+ */
 enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, uint32_t id,
                            uint64_t gen)
 {
 	struct vf_sim_action a = {t, s->seq++, gen, id, (uint32_t)type};
 	size_t i;
 
+	if (s->heap_hole) {
+		s->heap_hole = false;
+		sift_down_from_root(s, &a, s->heap_len);
+		return VF_OK;
+	}
 	if (s->heap_len == s->heap_cap) {
 		size_t cap = s->heap_cap ? s->heap_cap * 2 : 256;
 		struct vf_sim_action *n = realloc(s->heap, cap * sizeof(*n));
@@ -60,53 +122,14 @@ enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, ui
 	return VF_OK;
 }
 
-/* (t, seq) as one unsigned 128-bit key: one comparison, which compiles to flag arithmetic, no branch. */
-static inline unsigned __int128 action_key(const struct vf_sim_action *a)
+/* Removes the root (the action that ran, if no push took its slot). */
+static void remove_root(struct vf_sim *s)
 {
-	return ((unsigned __int128)((uint64_t)a->t ^ (1ull << 63)) << 64) | a->seq;
-}
+	size_t n = --s->heap_len;
 
-static struct vf_sim_action pop(struct vf_sim *s)
-{
-	struct vf_sim_action top = s->heap[0];
-	size_t i = 0, n = --s->heap_len;
-	/* the last entry stays in place (the sift only writes below n) and is moved once, at the end */
-	const struct vf_sim_action *last = &s->heap[n];
-	const unsigned __int128 last_key = action_key(last);
-
-	for (;;) {
-		size_t c = VF_SIM_HEAP_ARITY * i + 1, m;
-		unsigned __int128 mk;
-
-		if (c + 2 <= n) {
-			unsigned __int128 k0 = action_key(&s->heap[c]), k1 = action_key(&s->heap[c + 1]);
-
-			m = k1 < k0 ? c + 1 : c;
-			mk = k1 < k0 ? k1 : k0;
-		} else if (c < n) {
-			m = c;
-			mk = action_key(&s->heap[c]);
-			for (size_t j = c + 1; j < n; j++) {
-				unsigned __int128 k = action_key(&s->heap[j]);
-
-				if (k < mk) {
-					m = j;
-					mk = k;
-				}
-			}
-		} else {
-			break;
-		}
-		if (!(mk < last_key)) {
-			break;
-		}
-		s->heap[i] = s->heap[m];
-		i = m;
-	}
 	if (n > 0) {
-		s->heap[i] = *last;
+		sift_down_from_root(s, &s->heap[n], n);
 	}
-	return top;
 }
 
 enum vf_status vf_sim_schedule_step(struct vf_sim *s, struct vf_sim_thread *th,
@@ -526,10 +549,15 @@ enum vf_status vf_sim_run(const struct vf_scenario *scn, struct vf_sink *sink,
 		st = emit_statedump(&s);
 	}
 	while (st == VF_OK && s.heap_len > 0 && s.heap[0].t < scn->duration_ns) {
-		struct vf_sim_action a = pop(&s);
+		struct vf_sim_action a = s.heap[0];
 
+		s.heap_hole = true; /* the root is free: the action's first push takes it */
 		s.now = a.t;
 		st = run_action(&s, &a);
+		if (s.heap_hole) {
+			s.heap_hole = false;
+			remove_root(&s);
+		}
 	}
 	for (size_t i = 0; st == VF_OK && i < scn->trace.discard_count; i++) {
 		/* a window still unreported at the end */

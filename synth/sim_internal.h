@@ -193,6 +193,7 @@ struct vf_sim {
 	struct vf_cpuset all_cpus;
 	struct vf_sim_action *heap; /* owned: binary min-heap on (t, seq) */
 	size_t heap_len;
+	bool heap_hole;             /* heap[0] is the action being run: the next push replaces it */
 	size_t heap_cap;
 	uint64_t seq;
 	int64_t now;                         /* scenario-relative ns */

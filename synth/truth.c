@@ -741,7 +741,30 @@ enum vf_status vf_truth_entry_l2(struct vf_truth *t, uint32_t vcpu, uint32_t l2p
 			}
 		}
 		if (other != TRUTH_NONE && other != vcpu) {
-			t->vcpus[other].l2proc = TRUTH_NONE; /* the L1 hypervisor moved to this vCPU */
+			/* the L1 hypervisor moved to this vCPU: the process leaves the other one */
+			struct truth_vcpu *o = &t->vcpus[other];
+
+			if (o->wait_pending && o->nest != TRUTH_NONE && o->nest_started) {
+				/*
+				 * o's wait is written when it ends, without this process any
+				 * more: write the process' share of it now. o halted outside
+				 * the L1 hypervisor's context (which runs here), so its nested
+				 * vCPU, and the process, wait for their turn.
+				 */
+				if (nest_value(t, o, t->values[V_WAIT_UNKNOWN]) !=
+				    t->values[V_PREEMPTED_GUEST]) {
+					VF_ERROR_SET(err, VF_ERR_INTERNAL, NULL,
+					             "truth: L2 process %u left a vCPU halted in the L1 "
+					             "hypervisor's context",
+					             l2proc);
+					return VF_ERR_INTERNAL;
+				}
+				if (t_set(t, t->procs[l2proc].status_path, o->wait_start_ns,
+				          t->values[V_PREEMPTED_GUEST], err) != VF_OK) {
+					return err->status;
+				}
+			}
+			o->l2proc = TRUTH_NONE;
 		}
 		t->procs[l2proc].loaded_on = vcpu;
 		v->l2proc = l2proc;

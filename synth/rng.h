@@ -58,6 +58,9 @@ static inline uint64_t vf_rng_below(struct vf_rng *r, uint64_t n)
 	return vf_rng_next(r) % n;
 }
 
+/* Exponential with mean 1 (ziggurat). */
+double vf_rng_exp1(struct vf_rng *r);
+
 /* A sample of d in ns, clamped to [d->min_ns, d->max_ns] and never negative. */
 int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d);
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # corpus_lib.sh - helpers of the corpus scenario tests (sourced after tests/lib/assert.sh):
 # synth + babeltrace2 table + analyze, truth self-consistency, pinned agreement.
+source "$VMFLOW_SOURCE_DIR/tests/lib/agreement.sh"
 C=$VMFLOW_SOURCE_DIR/corpora
 
 # bt_table TRACE: one line per event: ts cpu name tid field=value...
@@ -45,13 +46,10 @@ run_scenario() {
   expect_eq "$rc" 0 "$name: analyze succeeds"
 }
 
-# compare_min NAME MIN [PREFIX]
+# compare_min NAME MIN [PREFIX]: the agreement bar (outside the end-of-trace waits, which
+# must be wait_unknown: tests/lib/agreement.sh)
 compare_min() {
-  local extra=()
-  [ $# -ge 3 ] && extra=(--path-prefix "$3")
-  run_cmd "$VMFLOW" compare "$TRUTH" "$OUT/states.tsv" --min "$2" "${extra[@]}"
-  expect_eq "$rc" 0 "$1: analysis agrees with the truth on >= $2 % ${3:-of all paths}"
-  [ "$rc" = 0 ] || printf '%s\n' "$out" | head -n 30
+  expect_agreement "$1" "$TRUTH" "$OUT/states.tsv" "$2" ${3:+"$3"}
 }
 
 truth_time() { awk -F'\t' -v v="$2" '$4 == v && $1 ~ /Status$/ {t += $3 - $2} END {print t + 0}' "$1"; }

@@ -11,7 +11,7 @@ source "$VMFLOW_SOURCE_DIR/tests/synth/corpus_lib.sh"
 # ---------------------------------------------------------------- midrun
 run_scenario midrun
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_entry 13610 kvm_x86_exit 13611 kvm_x86_inj_virq 253 sched_switch 457 sched_waking 251 " \
+  "kvm_x86_entry 12929 kvm_x86_exit 12929 kvm_x86_inj_virq 261 sched_switch 478 sched_waking 274 " \
   "midrun: event counts per class"
 first=$(head -n1 "$TAB" | cut -d' ' -f1)
 [ "$((10#$first))" -ge 100000000 ] && ok "midrun: no event before the session start (first at $((10#$first)) ns)" || not_ok "midrun: first event at $first"
@@ -24,7 +24,7 @@ compare_min midrun 99.5
 # ---------------------------------------------------------------- discard
 run_scenario discard
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_entry 15693 kvm_x86_exit 15693 kvm_x86_inj_virq 365 sched_switch 668 sched_waking 345 " \
+  "kvm_x86_entry 15916 kvm_x86_exit 15913 kvm_x86_inj_virq 367 sched_switch 667 sched_waking 346 " \
   "discard: event counts per class"
 babeltrace2 "$T/discard-trace" 2>"$T/bt-discard.err" >/dev/null
 lost=$(sed -nE 's/^WARNING: Tracer discarded ([0-9]+) events between \[([0-9:.]+)\].*channel0_([0-9]+)".*/\3 \2 \1/p' "$T/bt-discard.err" | tr '\n' ';')
@@ -43,7 +43,7 @@ compare_min discard 98
 # ---------------------------------------------------------------- halt-poll (and migration)
 run_scenario halt-poll
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_entry 36584 kvm_x86_exit 36581 kvm_x86_inj_virq 4355 sched_switch 7007 sched_waking 3779 " \
+  "kvm_x86_entry 36367 kvm_x86_exit 36365 kvm_x86_inj_virq 4161 sched_switch 6693 sched_waking 3637 " \
   "halt-poll: event counts per class"
 polls=$(awk '$3 == "kvm_x86_exit" { hlt[$4] = ($0 ~ / exit_reason=12 /) }
   $3 == "sched_switch" { for (i = 5; i <= NF; i++) if ($i ~ /^prev_tid=/) hlt[substr($i, 10)] = 0 }
@@ -58,7 +58,7 @@ compare_min halt-poll 99.9
 # ---------------------------------------------------------------- legacy
 run_scenario legacy
 expect_eq "$(counts "$TAB")" \
-  "kvm_apic_accept_irq 60 kvm_entry 23318 kvm_exit 23316 kvm_inj_virq 642 sched_switch 707 sched_waking 548 " \
+  "kvm_apic_accept_irq 63 kvm_entry 23011 kvm_exit 23009 kvm_inj_virq 640 sched_switch 732 sched_waking 565 " \
   "legacy: event counts per class (legacy names only)"
 expect_eq "$(truth_consistent "$TRUTH" $END_NS_500MS)" ok "legacy: truth intervals sorted, disjoint, gap-free to the end"
 compare_min legacy 99.9

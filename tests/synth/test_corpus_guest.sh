@@ -13,7 +13,7 @@ CR3S="0x11a3c0000 0x11a675000 0x11a92a000 0x11abdf000 0x11ae94000"
 # ---------------------------------------------------------------- processes (addons)
 run_scenario processes
 expect_eq "$(counts "$TAB")" \
-  "addons_vcpu_enter_guest 19003 kvm_x86_entry 19003 kvm_x86_exit 19001 kvm_x86_inj_virq 896 sched_switch 390 sched_waking 228 " \
+  "addons_vcpu_enter_guest 18488 kvm_x86_entry 18488 kvm_x86_exit 18486 kvm_x86_inj_virq 880 sched_switch 380 sched_waking 217 " \
   "processes: event counts per class"
 # One addons event per iteration: after the vCPU's previous exit / switch in, before its
 # injections and its entry, with the entry's vcpu id.
@@ -39,7 +39,7 @@ expect_eq "$(truth_consistent "$TRUTH" $END_NS_500MS)" ok "processes: truth inte
 expect_eq "$(awk -F'\t' '$1 ~ /\/Processes\//' "$TRUTH" | cut -f1 | sort -u | sed -E 's,VMs/1001/Processes/(0x[0-9a-f]+)/Status,\1,' | tr '\n' ' ')" "$CR3S " \
   "processes: one truth Status line per guest process"
 expect_eq "$(awk -F'\t' '$1 ~ /\/Processes\// {print $4}' "$TRUTH" | sort -u | tr '\n' ' ')" \
-  "hypervisor preempted_guest preempted_host running wait_timer " "processes: process states in the truth"
+  "hypervisor preempted_guest preempted_host preempted_vm running wait_timer " "processes: process states in the truth"
 switches=$(awk -F'\t' '$1 ~ /vCPUs\/.\/Process$/' "$TRUTH" | wc -l)
 [ "$switches" -gt 100 ] && ok "processes: > 100 guest context switches ($switches)" || not_ok "processes: guest context switches ($switches)"
 # no process is loaded on both vCPUs at once (the truth's running intervals never overlap per process
@@ -52,7 +52,7 @@ compare_min processes 99.9
 # ---------------------------------------------------------------- processes-kvm-cr
 run_scenario processes-kvm-cr
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_cr 362 kvm_x86_entry 19708 kvm_x86_exit 19706 kvm_x86_inj_virq 902 sched_switch 365 sched_waking 205 " \
+  "kvm_x86_cr 350 kvm_x86_entry 19179 kvm_x86_exit 19178 kvm_x86_inj_virq 890 sched_switch 370 sched_waking 213 " \
   "processes-kvm-cr: event counts per class"
 expect_eq "$(grep -c ' addons_vcpu_enter_guest ' "$TAB")" 0 "processes-kvm-cr: no addons events"
 # every CR3 write but each vCPU's first follows a CR_ACCESS exit (28) of the same thread
@@ -82,7 +82,7 @@ nested_order() {
 }
 run_scenario nested
 expect_eq "$(counts "$TAB")" \
-  "addons_vcpu_enter_guest 39276 kvm_x86_entry 39276 kvm_x86_exit 39274 kvm_x86_inj_virq 1008 kvm_x86_nested_vmexit 14600 kvm_x86_nested_vmexit_inject 7615 sched_switch 268 sched_waking 146 " \
+  "addons_vcpu_enter_guest 39151 kvm_x86_entry 39151 kvm_x86_exit 39149 kvm_x86_inj_virq 1010 kvm_x86_nested_vmexit 14711 kvm_x86_nested_vmexit_inject 7498 sched_switch 297 sched_waking 153 " \
   "nested: event counts per class"
 expect_eq "$(nested_order "$TAB" "20 24")" "" "nested: VMLAUNCH/VMRESUME -> L2 entries; L2 exits followed by nested_vmexit, reflected ones by nested_vmexit_inject"
 expect_eq "$(grep -c ' kvm_x86_exit .*exit_reason=20 ' "$TAB")" 2 "nested: one VMLAUNCH per vCPU"
@@ -103,7 +103,7 @@ compare_min nested 99.9
 # ---------------------------------------------------------------- nested-svm (kvm-cr)
 run_scenario nested-svm
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_cr 1739 kvm_x86_entry 34010 kvm_x86_exit 34009 kvm_x86_inj_virq 992 kvm_x86_nested_vmexit 13011 kvm_x86_nested_vmexit_inject 5460 kvm_x86_nested_vmrun 5461 sched_switch 304 sched_waking 159 " \
+  "kvm_x86_cr 1752 kvm_x86_entry 34650 kvm_x86_exit 34648 kvm_x86_inj_virq 996 kvm_x86_nested_vmexit 13166 kvm_x86_nested_vmexit_inject 5455 kvm_x86_nested_vmrun 5456 sched_switch 225 sched_waking 120 " \
   "nested-svm: event counts per class"
 expect_eq "$(nested_order "$TAB" "128")" "" "nested-svm: VMRUN -> L2 entries; L2 exits followed by nested_vmexit, reflected ones by nested_vmexit_inject"
 bad=$(awk '$3 == "kvm_x86_exit" { r[$4] = $0 ~ /exit_reason=128 / } $3 == "kvm_x86_nested_vmrun" && !r[$4] { print "vmrun not after a VMRUN exit: " $0; exit }' "$TAB")

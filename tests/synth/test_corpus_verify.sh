@@ -30,15 +30,17 @@ while read -r s; do
 done <<<"$out"
 ok "every scenario has a manifest row and a docs/corpus.md entry (failures above if not)"
 
-# --- the old pins of test_corpus_checksums.sh (trace, truth: first 16 hex digits) still hold
+# --- a second pin of four rows (trace, truth: first 16 hex digits), kept apart from the
+# manifest so that a careless `corpus build` shows here too (re-made with the simulator's
+# exponential sampler change, docs/corpus.md "When a result changes")
 while read -r name trace truth; do
   got=$(awk -F'\t' -v n="$name" '$1 == n { print substr($3, 1, 16), substr($4, 1, 16) }' "$C/manifest.tsv")
   expect_eq "$got" "$trace $truth" "$name: manifest checksums extend the former pins"
 done <<'PINS'
-ipi a041bd0af670a9a6 1f82c7683a953941
-nested 3964918ceb8194a6 137e01861bd1648c
-nested-svm 990cd7087ef05601 9a1d00a1c4fd3c52
-legacy cae21ec6cb9478af f5ce05634e9106f4
+ipi c59c963a0306399b 973263b665d724fa
+nested 8c2f27c393c8a895 33f44e2176e8a0b6
+nested-svm 2509db69645f30f1 63c98bdad522b814
+legacy 54b2b7f8125aaff5 7eaaf6a547f70d61
 PINS
 
 # --- verify everything
@@ -95,7 +97,7 @@ truth=$(awk -F'\t' '$1 == "timer-only" { print $4 }' "$K/m.orig")
 awk -F'\t' -v OFS='\t' -v t="$truth" '$1 == "timer-only" { $4 = t; sub(/Status=[0-9.]+/, "Status=99.999", $5) } { print }' "$K/m.orig" > "$K/manifest.tsv"
 run_cmd "$VMFLOW" corpus verify timer-only --corpus "$K"
 expect_eq "$rc" 1 "agreement below the pin: exit 1"
-printf '%s\n' "$out" | grep -q '^FAILED  timer-only .*Status agreement 99.734 % < pinned 99.999 %' \
+printf '%s\n' "$out" | grep -q '^FAILED  timer-only .*Status agreement 99.883 % < pinned 99.999 %' \
   && ok "agreement below the pin names the family and both values" || not_ok "agreement mismatch not reported: $out"
 
 sed -i 's/^seed: 131/seed: 132/' "$K/timer-only.yaml"

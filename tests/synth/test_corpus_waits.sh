@@ -12,7 +12,7 @@ source "$VMFLOW_SOURCE_DIR/tests/synth/corpus_lib.sh"
 # ---------------------------------------------------------------- ipi
 run_scenario ipi
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_apic_accept_irq 1886 kvm_x86_entry 87425 kvm_x86_exit 87423 kvm_x86_inj_virq 3254 sched_switch 4834 sched_waking 3274 " \
+  "kvm_x86_apic_accept_irq 1925 kvm_x86_entry 86580 kvm_x86_exit 86576 kvm_x86_inj_virq 3367 sched_switch 5067 sched_waking 3408 " \
   "ipi: event counts per class"
 # Each IPI: MSR_WRITE exit (32) of the waker, accept_irq(251..253) and sched_waking of a
 # vCPU thread of the same VM, all on the waker's CPU in the waker's context.
@@ -37,7 +37,7 @@ case "$ipi_task" in 99.*|100.*) ok "ipi: wait_task recognised ($ipi_task)";; *) 
 # ---------------------------------------------------------------- disk-net
 run_scenario disk-net
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_apic_accept_irq 1048 kvm_x86_entry 18379 kvm_x86_exit 18378 kvm_x86_inj_virq 1339 net_dev_xmit 384 net_if_rx 384 sched_switch 6798 sched_waking 3406 syscall_entry_preadv 484 syscall_entry_pwritev 181 syscall_exit_preadv 484 syscall_exit_pwritev 180 " \
+  "kvm_x86_apic_accept_irq 935 kvm_x86_entry 18171 kvm_x86_exit 18168 kvm_x86_inj_virq 1216 net_dev_xmit 324 net_if_rx 324 sched_switch 6178 sched_waking 3094 syscall_entry_preadv 447 syscall_entry_pwritev 164 syscall_exit_preadv 447 syscall_exit_pwritev 164 " \
   "disk-net: event counts per class"
 bad=$(awk '
   $3 ~ /^syscall_exit_p/ { for (i = 5; i <= NF; i++) if ($i ~ /^ret=/) r = substr($i, 5)
@@ -65,7 +65,7 @@ expect_eq "$res" "wait_unknown" "disk-net: the analysis cannot name the first di
 # ---------------------------------------------------------------- wait-host
 run_scenario wait-host
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_entry 21798 kvm_x86_exit 21796 kvm_x86_inj_virq 345 sched_switch 1656 sched_waking 849 " \
+  "kvm_x86_entry 21928 kvm_x86_exit 21928 kvm_x86_inj_virq 324 sched_switch 1625 sched_waking 827 " \
   "wait-host: event counts per class"
 bad=$(awk '
   $3 == "kvm_x86_exit" { for (i = 5; i <= NF; i++) if ($i ~ /^exit_reason=/) r[$4] = substr($i, 13) }
@@ -79,7 +79,7 @@ compare_min wait-host 99.9
 # ---------------------------------------------------------------- inter-vm
 run_scenario inter-vm
 expect_eq "$(counts "$TAB")" \
-  "kvm_x86_apic_accept_irq 1503 kvm_x86_entry 14492 kvm_x86_exit 14491 kvm_x86_inj_virq 1926 net_dev_xmit 1503 net_if_rx 1503 sched_switch 9496 sched_waking 4878 " \
+  "kvm_x86_apic_accept_irq 1660 kvm_x86_entry 14953 kvm_x86_exit 14952 kvm_x86_inj_virq 2089 net_dev_xmit 1660 net_if_rx 1660 sched_switch 10414 sched_waking 5356 " \
   "inter-vm: event counts per class"
 # web's vhost (tid 1003) sends on vnet0 and wakes db's vhost (1007) in its own context; db's vhost
 # receives on vnet1 and raises db's net vector 36; its answer (vnet1) wakes web's vhost again.

@@ -52,7 +52,7 @@ double vf_rng_exp1(struct vf_rng *r)
 			return VF_ZIGGURAT_EXP_R - log(1.0 - vf_rng_double(r)); /* R + Exp(1) */
 		}
 		if (vf_ziggurat_exp_f[i] +
-			vf_rng_double(r) * (vf_ziggurat_exp_f[i - 1] - vf_ziggurat_exp_f[i]) <
+		        vf_rng_double(r) * (vf_ziggurat_exp_f[i - 1] - vf_ziggurat_exp_f[i]) <
 		    exp(-x)) {
 			return x;
 		}

@@ -15,7 +15,7 @@
  * clipped there) and events inside a trace.discard window are dropped and
  * reported to the sink as lost.
  *
- * Owns the threads, CPUs, per-VM tables and the action heap; borrows
+ * Owns the threads, CPUs, per-VM tables and the action queue; borrows
  * scenario, sink, truth.
  */
 #include "synth/sim_internal.h"
@@ -25,8 +25,6 @@
 #include <string.h>
 
 #define STAGGER_NS 10000
-/* A binary heap; its child choice is branch-free (action_key). */
-#define VF_SIM_HEAP_ARITY 2
 
 /* (t, seq) as one unsigned 128-bit key: one comparison, which compiles to flag arithmetic, no branch. */
 static inline unsigned __int128 action_key(const struct vf_sim_action *a)
@@ -35,101 +33,35 @@ static inline unsigned __int128 action_key(const struct vf_sim_action *a)
 }
 
 /*
- * Puts x in the root slot of the heap's first n entries and sifts it down.
- * x is copied first: it may be an entry of the heap (pop passes the last one,
- * which the sift never overwrites: it only writes below n).
- */
-static void sift_down_from_root(struct vf_sim *s, const struct vf_sim_action *x, size_t n)
-{
-	const struct vf_sim_action item = *x;
-	const unsigned __int128 item_key = action_key(&item);
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = VF_SIM_HEAP_ARITY * i + 1, m;
-		unsigned __int128 mk;
-
-		if (c + 2 <= n) {
-			unsigned __int128 k0 = action_key(&s->heap[c]), k1 = action_key(&s->heap[c + 1]);
-
-			m = k1 < k0 ? c + 1 : c;
-			mk = k1 < k0 ? k1 : k0;
-		} else if (c < n) {
-			m = c;
-			mk = action_key(&s->heap[c]);
-			for (size_t j = c + 1; j < n; j++) {
-				unsigned __int128 k = action_key(&s->heap[j]);
-
-				if (k < mk) {
-					m = j;
-					mk = k;
-				}
-			}
-		} else {
-			break;
-		}
-		if (!(mk < item_key)) {
-			break;
-		}
-		s->heap[i] = s->heap[m];
-		i = m;
-	}
-	s->heap[i] = item;
-}
-
-/*
- * Most actions schedule the next one of the same thread, a little later: the
- * run loop leaves the running action in the root slot (heap_hole), and the
- * first push of the action takes that slot and sifts down (usually a level
- * or two) instead of a pop that sifts the last entry down the whole height
- * plus a push that sifts up. The order of the actions is (t, seq) whatever
- * the heap's layout, so this changes no output.
+ * The pending actions, sorted by decreasing (t, seq): the next one is the
+ * last. A push shifts the entries due before it one slot up (usually a few:
+ * most actions are a thread's next step, due soon), a pop takes the last.
  */
 enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, uint32_t id,
                            uint64_t gen)
 {
 	struct vf_sim_action a = {t, s->seq++, gen, id, (uint32_t)type};
+	const unsigned __int128 key = action_key(&a);
 	size_t i;
 
-	if (s->heap_hole) {
-		s->heap_hole = false;
-		sift_down_from_root(s, &a, s->heap_len);
-		return VF_OK;
-	}
-	if (s->heap_len == s->heap_cap) {
-		size_t cap = s->heap_cap ? s->heap_cap * 2 : 256;
-		struct vf_sim_action *n = realloc(s->heap, cap * sizeof(*n));
+	if (s->queue_len == s->queue_cap) {
+		size_t cap = s->queue_cap ? s->queue_cap * 2 : 256;
+		struct vf_sim_action *n = realloc(s->queue, cap * sizeof(*n));
 
 		if (!n) {
 			VF_ERROR_SET(s->err, VF_ERR_NOMEM, NULL, "out of memory (simulator queue)");
 			return VF_ERR_NOMEM;
 		}
-		s->heap = n;
-		s->heap_cap = cap;
+		s->queue = n;
+		s->queue_cap = cap;
 	}
-	i = s->heap_len++;
-	while (i > 0) {
-		size_t parent = (i - 1) / VF_SIM_HEAP_ARITY;
-		struct vf_sim_action *p = &s->heap[parent];
-
-		if (p->t < a.t || (p->t == a.t && p->seq < a.seq)) {
-			break;
-		}
-		s->heap[i] = *p;
-		i = parent;
+	i = s->queue_len++;
+	while (i > 0 && action_key(&s->queue[i - 1]) < key) {
+		s->queue[i] = s->queue[i - 1];
+		i--;
 	}
-	s->heap[i] = a;
+	s->queue[i] = a;
 	return VF_OK;
-}
-
-/* Removes the root (the action that ran, if no push took its slot). */
-static void remove_root(struct vf_sim *s)
-{
-	size_t n = --s->heap_len;
-
-	if (n > 0) {
-		sift_down_from_root(s, &s->heap[n], n);
-	}
 }
 
 enum vf_status vf_sim_schedule_step(struct vf_sim *s, struct vf_sim_thread *th,
@@ -548,16 +480,11 @@ enum vf_status vf_sim_run(const struct vf_scenario *scn, struct vf_sink *sink,
 	if (st == VF_OK && scn->trace.statedump) {
 		st = emit_statedump(&s);
 	}
-	while (st == VF_OK && s.heap_len > 0 && s.heap[0].t < scn->duration_ns) {
-		struct vf_sim_action a = s.heap[0];
+	while (st == VF_OK && s.queue_len > 0 && s.queue[s.queue_len - 1].t < scn->duration_ns) {
+		struct vf_sim_action a = s.queue[--s.queue_len];
 
-		s.heap_hole = true; /* the root is free: the action's first push takes it */
 		s.now = a.t;
 		st = run_action(&s, &a);
-		if (s.heap_hole) {
-			s.heap_hole = false;
-			remove_root(&s);
-		}
 	}
 	for (size_t i = 0; st == VF_OK && i < scn->trace.discard_count; i++) {
 		/* a window still unreported at the end */
@@ -574,7 +501,7 @@ enum vf_status vf_sim_run(const struct vf_scenario *scn, struct vf_sink *sink,
 	if (st == VF_OK && truth) {
 		st = vf_truth_finish(truth, stats->end_ns, err);
 	}
-	free(s.heap);
+	free(s.queue);
 	for (uint32_t i = 0; i < s.thread_count; i++) {
 		free(s.threads[i].dev_queue);
 	}

@@ -191,10 +191,9 @@ struct vf_sim {
 	struct vf_sim_cpu *cpus; /* owned */
 	uint32_t cpu_count;
 	struct vf_cpuset all_cpus;
-	struct vf_sim_action *heap; /* owned: binary min-heap on (t, seq) */
-	size_t heap_len;
-	bool heap_hole;             /* heap[0] is the action being run: the next push replaces it */
-	size_t heap_cap;
+	struct vf_sim_action *queue; /* owned: pending actions by decreasing (t, seq), next last */
+	size_t queue_len;
+	size_t queue_cap;
 	uint64_t seq;
 	int64_t now;                         /* scenario-relative ns */
 	int64_t base_ns;                     /* clock offset */

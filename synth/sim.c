@@ -26,12 +26,6 @@
 
 #define STAGGER_NS 10000
 
-/* (t, seq) as one unsigned 128-bit key: one comparison, which compiles to flag arithmetic, no branch. */
-static inline unsigned __int128 action_key(const struct vf_sim_action *a)
-{
-	return ((unsigned __int128)((uint64_t)a->t ^ (1ull << 63)) << 64) | a->seq;
-}
-
 /*
  * The pending actions, sorted by decreasing (t, seq): the next one is the
  * last. A push shifts the entries due before it one slot up (usually a few:
@@ -41,7 +35,6 @@ enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, ui
                            uint64_t gen)
 {
 	struct vf_sim_action a = {t, s->seq++, gen, id, (uint32_t)type};
-	const unsigned __int128 key = action_key(&a);
 	size_t i;
 
 	if (s->queue_len == s->queue_cap) {
@@ -56,7 +49,8 @@ enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, ui
 		s->queue_cap = cap;
 	}
 	i = s->queue_len++;
-	while (i > 0 && action_key(&s->queue[i - 1]) < key) {
+	/* a's seq is the largest yet: an entry is due before a iff its t <= a's */
+	while (i > 0 && s->queue[i - 1].t <= t) {
 		s->queue[i] = s->queue[i - 1];
 		i--;
 	}
@@ -129,10 +123,10 @@ enum vf_status vf_sim_emit(struct vf_sim *s, const struct vf_event *ev)
 {
 	bool drop;
 
-	if (ev->ts_ns < s->base_ns + s->scn->trace.start_ns) {
+	if (ev->ts_ns < s->start_abs_ns) {
 		return VF_OK; /* before the session started */
 	}
-	if (s->scn->trace.discard_count && (apply_discards(s, ev, &drop) != VF_OK || drop)) {
+	if (s->has_discards && (apply_discards(s, ev, &drop) != VF_OK || drop)) {
 		return drop ? VF_OK : s->err->status;
 	}
 	s->stats->event_count++;
@@ -468,6 +462,8 @@ enum vf_status vf_sim_run(const struct vf_scenario *scn, struct vf_sink *sink,
 	s.err = err;
 	s.stats = stats;
 	s.base_ns = scn->trace.clock_offset_ns;
+	s.start_abs_ns = s.base_ns + scn->trace.start_ns;
+	s.has_discards = scn->trace.discard_count > 0;
 	stats->begin_ns = s.base_ns;
 	stats->end_ns = s.base_ns + scn->duration_ns;
 	for (int k = 0; k < VF_EV_KIND_COUNT; k++) {

@@ -181,6 +181,8 @@ struct vf_sim_cpu {
 
 struct vf_sim {
 	const struct vf_scenario *scn; /* borrowed */
+	int64_t start_abs_ns;          /* base_ns + trace.start_ns: events before are not written */
+	bool has_discards;             /* trace.discard has windows */
 	struct vf_sink *sink;          /* borrowed */
 	struct vf_truth *truth;        /* borrowed, may be NULL */
 	struct vf_error *err;

@@ -17,8 +17,10 @@
  * in the page cache, where the next command will likely read them, and the
  * kernel writes them back on its own), every VF_WRITE_BEHIND_CHUNK bytes the
  * chunk's writeback starts
- * (sync_file_range WRITE); the chunk VF_WRITE_BEHIND_WINDOW chunks older is
- * waited for and dropped from the page cache (POSIX_FADV_DONTNEED). Nothing
+ * (sync_file_range WRITE); the chunks more than VF_WRITE_BEHIND_WINDOW chunks
+ * older are waited for and dropped from the page cache (POSIX_FADV_DONTNEED),
+ * at most two per call, so the backlog of the first START bytes drains over
+ * the following writes instead of stalling the writer at once. Nothing
  * here changes what the file holds, and no error is reported here: a failed
  * write-back shows at the writer's fsync/close as it would without this. On a
  * file system without sync_file_range, or with VMFLOW_WRITE_BEHIND=0 in the
@@ -30,9 +32,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VF_WRITE_BEHIND_START  (64u << 20)
+#define VF_WRITE_BEHIND_START  (256u << 20)
 #define VF_WRITE_BEHIND_CHUNK  (1u << 20)
-#define VF_WRITE_BEHIND_WINDOW 8u
+#define VF_WRITE_BEHIND_WINDOW 32u
 
 struct vf_write_behind {
 	int fd;           /* borrowed */

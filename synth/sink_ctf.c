@@ -952,6 +952,8 @@ struct vf_sink *vf_sink_ctf_new(const char *trace_dir, const struct vf_trace_des
 			.cpu_id = c,
 			.packet_size = desc->packet_size,
 			.page_size = PAGE_SIZE_BYTES,
+			/* one file per CPU, all growing at once: each streamed early */
+			.write_behind_mib = 16,
 		};
 
 		memcpy(sp.uuid, desc->trace_uuid, sizeof(sp.uuid));

@@ -56,7 +56,8 @@ struct vf_ctfser *vf_ctfser_new(const struct vf_ctfser_params *params, struct vf
 		free(s);
 		return NULL;
 	}
-	vf_write_behind_init(&s->wb, params->write_behind ? s->fd : -1);
+	vf_write_behind_init(&s->wb, params->write_behind_mib ? s->fd : -1,
+			     (uint64_t)params->write_behind_mib << 20);
 	return s;
 }
 

@@ -64,9 +64,8 @@ struct vf_ctfser_params {
 	uint32_t cpu_id;
 	uint32_t packet_size;        /* bytes per packet at most; >= 4096 */
 	uint32_t page_size;          /* a closed packet is padded to a multiple of this (0: packet_size) */
-	bool write_behind;           /* stream the file to disk as it grows (write_behind.h): for an
-	                                output not read again soon (a synthetic trace, read next,
-	                                stays in the page cache) */
+	uint32_t write_behind_mib;   /* stream the file to disk once it holds this many MiB
+	                                (write_behind.h); 0: leave it to the page cache */
 };
 
 struct vf_ctfser {

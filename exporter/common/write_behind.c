@@ -10,9 +10,9 @@
 
 /*
  * VMFLOW_WRITE_BEHIND=0 turns it off (to measure what it changes); =N starts
- * it once a file holds N MiB instead of VF_WRITE_BEHIND_START.
+ * it once a file holds N MiB instead of `start`.
  */
-void vf_write_behind_init(struct vf_write_behind *wb, int fd)
+void vf_write_behind_init(struct vf_write_behind *wb, int fd, uint64_t start)
 {
 	const char *v = getenv("VMFLOW_WRITE_BEHIND");
 	char *end;
@@ -21,7 +21,7 @@ void vf_write_behind_init(struct vf_write_behind *wb, int fd)
 	wb->fd = fd;
 	wb->started = 0;
 	wb->dropped = 0;
-	wb->start = VF_WRITE_BEHIND_START;
+	wb->start = start;
 	wb->enabled = fd >= 0;
 	if (v && *v) {
 		mib = strtoul(v, &end, 10);

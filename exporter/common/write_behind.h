@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * write_behind.h - streams a large, sequentially written output file to disk
- * while it is written, keeping only a few MiB of it in the page cache.
+ * while it is written, keeping only its last VF_WRITE_BEHIND_WINDOW MiB in the
+ * page cache.
  *
  * Why: vmflow's big outputs (a synthetic trace, states.tsv, the results trace:
  * gigabytes at 50 M events) are written once and not read back by the run.
@@ -10,13 +11,12 @@
  * them). On a virtual machine whose host reclaims the guest's free memory,
  * touching fresh pages costs several times the copy itself (measured in
  * docs/performance.md: 3.3 GB written in 1 MiB blocks took 2-7 s of system
- * time buffered, 1.0-1.2 s streamed). Streamed, the same few MiB of pages are
+ * time buffered, 1.0-1.2 s streamed). Streamed, the same pages are
  * reused, and the disk works while vmflow computes.
  *
- * How: once the file holds VF_WRITE_BEHIND_START bytes (smaller files stay
- * in the page cache, where the next command will likely read them, and the
- * kernel writes them back on its own), every VF_WRITE_BEHIND_CHUNK bytes the
- * chunk's writeback starts
+ * How: once the file holds `start` bytes (VF_WRITE_BEHIND_START for one big
+ * output: smaller files stay in the page cache and the commit's fsync writes
+ * them at once), every VF_WRITE_BEHIND_CHUNK bytes the chunk's writeback starts
  * (sync_file_range WRITE); the chunks more than VF_WRITE_BEHIND_WINDOW chunks
  * older are waited for and dropped from the page cache (POSIX_FADV_DONTNEED),
  * at most two per call, so the backlog of the first START bytes drains over
@@ -44,8 +44,12 @@ struct vf_write_behind {
 	bool enabled;
 };
 
-/* Starts tracking fd, written sequentially from offset 0. */
-void vf_write_behind_init(struct vf_write_behind *wb, int fd);
+/*
+ * Starts tracking fd, written sequentially from offset 0; nothing happens
+ * before the file holds `start` bytes (VF_WRITE_BEHIND_START for one big
+ * output; less for each of many files written at once). fd < 0: off.
+ */
+void vf_write_behind_init(struct vf_write_behind *wb, int fd, uint64_t start);
 /* The file now holds its first `written` bytes: start/wait/drop the chunks due. */
 void vf_write_behind_advance(struct vf_write_behind *wb, uint64_t written);
 

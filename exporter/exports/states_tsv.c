@@ -49,7 +49,7 @@ static void out_init(struct out_buf *o, FILE *fp, char *buf)
 	fflush(fp);
 	at = ftello(fp);
 	o->offset = at > 0 ? (uint64_t)at : 0;
-	vf_write_behind_init(&o->wb, at >= 0 ? fileno(fp) : -1);
+	vf_write_behind_init(&o->wb, at >= 0 ? fileno(fp) : -1, VF_WRITE_BEHIND_START);
 	o->wb.started = o->wb.dropped = o->offset - o->offset % VF_WRITE_BEHIND_CHUNK;
 }
 

@@ -556,7 +556,8 @@ enum vf_status vf_tc_results_write(const char *dir, const struct vf_history *h,
 	sp.path = path;
 	sp.packet_size = PACKET_SIZE;
 	sp.page_size = PAGE_SIZE_BYTES;
-	sp.write_behind = true; /* gigabytes for a long trace, opened later in Trace Compass */
+	/* gigabytes for a long trace, opened later in Trace Compass */
+	sp.write_behind_mib = VF_WRITE_BEHIND_START >> 20;
 	w.ser = vf_ctfser_new(&sp, err);
 	if (!w.ser) {
 		st = err ? err->status : VF_ERR_IO;

@@ -40,7 +40,7 @@ static int write_file(const char *path, unsigned mib, struct vf_write_behind *wb
 	uint64_t off = 0;
 
 	assert_true(fd >= 0);
-	vf_write_behind_init(wb, fd);
+	vf_write_behind_init(wb, fd, VF_WRITE_BEHIND_START);
 	while (off < (uint64_t)mib * MIB) {
 		for (uint32_t i = 0; i < BLOCK; i++) {
 			block[i] = pattern_byte(off + i);
@@ -158,7 +158,7 @@ static void test_pipe_turns_it_off(void **state)
 	setenv("VMFLOW_WRITE_BEHIND", "1", 1);
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
-	vf_write_behind_init(&wb, p[1]);
+	vf_write_behind_init(&wb, p[1], VF_WRITE_BEHIND_START);
 	assert_true(wb.enabled);
 	for (int i = 0; i < 3; i++) {
 		/* the pipe holds 64 KiB: write a little, say a whole chunk went by */

@@ -68,6 +68,8 @@ struct cursor {
 	int64_t vm_pid;
 	uint32_t vcpu_id;
 	const char *attribute;           /* static "Status" or "Exit" */
+	uint32_t attribute_len;
+	uint32_t path_len;
 	int64_t cur_start, cur_end;      /* the interval being emitted */
 	uint32_t cur_value;
 	bool has_next;                   /* lookahead */
@@ -86,6 +88,8 @@ struct writer {
 	uint32_t cursor_count;
 	struct cursor **heap;    /* owned, points into cursors */
 	uint32_t heap_count;
+	uint32_t *value_len;     /* owned: strlen of each history value, UINT32_MAX until asked */
+	uint32_t value_count;
 	char dir[4096];
 };
 
@@ -319,6 +323,8 @@ static enum vf_status open_cursors(struct writer *w, struct vf_error *err)
 		c->path = vf_history_path_name(w->h, ids[r]);
 		c->depth = path_depth(c->path);
 		c->generic = !parse_vcpu_path(c->path, &c->vm_pid, &c->vcpu_id, &c->attribute);
+		c->path_len = (uint32_t)strlen(c->path);
+		c->attribute_len = c->generic ? 0 : (uint32_t)strlen(c->attribute);
 		c->it = vf_history_path_iter_new(w->h, ids[r], err);
 		if (!c->it) {
 			free(ids);
@@ -343,11 +349,21 @@ static enum vf_status write_event(struct writer *w, const struct cursor *c, stru
 	uint32_t id = c->generic ? (start ? EVENT_ID_GENERIC(c->depth) : EVENT_ID_GENERIC_END(c->depth))
 				 : (start ? EVENT_ID_STATE : EVENT_ID_STATE_END);
 	const char *value = start ? vf_history_value_name(w->h, c->cur_value) : NULL;
-	size_t value_len = value ? strlen(value) : 0;
+	size_t value_len = 0;
 	uint64_t size;
 	uint64_t ts;
 	bool ext;
 
+	if (value) {
+		if (c->cur_value < w->value_count) { /* measured once per value */
+			if (w->value_len[c->cur_value] == UINT32_MAX) {
+				w->value_len[c->cur_value] = (uint32_t)strlen(value);
+			}
+			value_len = w->value_len[c->cur_value];
+		} else {
+			value_len = strlen(value);
+		}
+	}
 	if (!ns_to_cycles(&w->clock, c->ev_ns, &ts) || ts < w->last_ts) {
 		VF_ERROR_SET(err, VF_ERR_INTERNAL, c->path, "time %lld ns cannot be written on the host clock",
 			     (long long)c->ev_ns);
@@ -357,9 +373,9 @@ static enum vf_status write_event(struct writer *w, const struct cursor *c, stru
 	size = (ext ? VF_CTFSER_EXTENDED_HEADER_SIZE : VF_CTFSER_COMPACT_HEADER_SIZE) +
 	       (value ? value_len + 1 + 8 : 0);
 	if (c->generic) {
-		size += strlen(c->path) + 1; /* components: the path's bytes, '/' become NULs */
+		size += c->path_len + 1; /* components: the path's bytes, '/' become NULs */
 	} else {
-		size += 8 + 4 + strlen(c->attribute) + 1;
+		size += 8 + 4 + c->attribute_len + 1;
 	}
 	if (size > vf_ctfser_max_event_size(w->ser)) {
 		VF_ERROR_SET(err, VF_ERR_INPUT, c->path,
@@ -391,7 +407,7 @@ static enum vf_status write_event(struct writer *w, const struct cursor *c, stru
 	} else {
 		vf_ctfser_write_s64(w->ser, c->vm_pid);
 		vf_ctfser_write_u32(w->ser, c->vcpu_id);
-		vf_ctfser_write_string(w->ser, c->attribute, strlen(c->attribute));
+		vf_ctfser_write_string(w->ser, c->attribute, c->attribute_len);
 	}
 	if (value) {
 		vf_ctfser_write_string(w->ser, value, value_len);
@@ -505,6 +521,7 @@ static void writer_fini(struct writer *w)
 	}
 	free(w->cursors);
 	free(w->heap);
+	free(w->value_len);
 	vf_ctfser_free(w->ser);
 }
 
@@ -527,6 +544,13 @@ enum vf_status vf_tc_results_write(const char *dir, const struct vf_history *h,
 	if (vf_mkdir_p(dir, err) != VF_OK) {
 		return VF_ERR_IO;
 	}
+	w.value_count = vf_history_value_count(h);
+	w.value_len = malloc(((size_t)w.value_count + 1) * sizeof(*w.value_len));
+	if (!w.value_len) {
+		VF_ERROR_SET(err, VF_ERR_NOMEM, dir, "out of memory writing the results trace");
+		return VF_ERR_NOMEM;
+	}
+	memset(w.value_len, 0xff, ((size_t)w.value_count + 1) * sizeof(*w.value_len));
 	st = open_cursors(&w, err);
 	if (st != VF_OK) {
 		goto out;

@@ -347,6 +347,16 @@ static bool parse_path(const char *path, bool *process, int32_t *pid, uint64_t *
 	return false;
 }
 
+static bool is_row_path(const char *path, void *ctx)
+{
+	bool process;
+	int32_t pid;
+	uint64_t id;
+
+	(void)ctx;
+	return parse_path(path, &process, &pid, &id);
+}
+
 static int state_index(const char *value)
 {
 	size_t i;
@@ -454,14 +464,15 @@ enum vf_status vf_features_tsv_write(FILE *fp, struct vf_history *h, const struc
 {
 	struct table t;
 	struct vf_history_iter *it;
-	uint32_t path, value, last_path = VF_HISTORY_NONE;
+	uint32_t path, value, last_path = VF_HISTORY_NONE, last_value = VF_HISTORY_NONE;
+	int last_si = -1;
 	int64_t s, e;
 	struct row *cur = NULL;
 	size_t i, k, vm, vc;
 	enum vf_status st = VF_OK;
 
 	memset(&t, 0, sizeof(t));
-	it = vf_history_iter_new(h, err);
+	it = vf_history_iter_new_selected(h, is_row_path, NULL, err); /* Status paths only */
 	if (!it) {
 		return err->status;
 	}
@@ -491,7 +502,11 @@ enum vf_status vf_features_tsv_write(FILE *fp, struct vf_history *h, const struc
 			cur->has_line = true;
 		}
 		cur->last_ns = e;
-		si = state_index(vf_history_value_name(h, value));
+		if (value != last_value) { /* runs of one value: look it up once */
+			last_value = value;
+			last_si = state_index(vf_history_value_name(h, value));
+		}
+		si = last_si;
 		if (si >= 0) {
 			cur->count[si]++;
 			cur->total[si] += e - s;

@@ -218,9 +218,19 @@ static void free_sums(struct sums *s)
 	free(s->vcpus);
 }
 
+static bool is_status_path(const char *path, void *ctx)
+{
+	int64_t pid;
+	uint32_t vcpu_id;
+
+	(void)ctx;
+	return parse_status_path(path, &pid, &vcpu_id);
+}
+
 static enum vf_status collect(struct vf_history *h, struct sums *s, struct vf_error *err)
 {
-	struct vf_history_iter *it = vf_history_iter_new(h, err);
+	/* only the vCPU Status paths are read (not their Exit, Process... intervals) */
+	struct vf_history_iter *it = vf_history_iter_new_selected(h, is_status_path, NULL, err);
 	uint32_t path_id, value_id, prev_path = VF_HISTORY_NONE;
 	int64_t start_ns, end_ns, prev_end_ns = 0;
 	struct vcpu_sum *cur = NULL;
@@ -258,7 +268,7 @@ static enum vf_status collect(struct vf_history *h, struct sums *s, struct vf_er
 			break;
 		}
 		slot->ns += end_ns - start_ns;
-		if (!prev_value || prev_end_ns != start_ns || strcmp(prev_value, value) != 0) {
+		if (!prev_value || prev_end_ns != start_ns || prev_value != value) { /* interned */
 			slot->count++;
 		}
 		if (strcmp(value, "hypervisor") == 0 && prev_value && prev_end_ns == start_ns &&

@@ -560,7 +560,8 @@ static enum vf_status cursor_fini(struct cursor *c, struct vf_error *err)
 
 struct vf_history_iter {
 	struct vf_history *h; /* borrowed */
-	uint32_t *order;      /* owned: path ids sorted by name */
+	uint32_t *order;      /* owned: path ids sorted by name (the selected ones) */
+	uint32_t order_count;
 	uint32_t order_pos;
 	struct cursor cur;
 };
@@ -575,6 +576,13 @@ static int cmp_path_names(const void *a, const void *b)
 
 struct vf_history_iter *vf_history_iter_new(struct vf_history *h, struct vf_error *err)
 {
+	return vf_history_iter_new_selected(h, NULL, NULL, err);
+}
+
+struct vf_history_iter *vf_history_iter_new_selected(struct vf_history *h,
+						     bool (*keep)(const char *path, void *ctx),
+						     void *ctx, struct vf_error *err)
+{
 	struct vf_history_iter *it = calloc(1, sizeof(*it));
 	uint32_t i;
 
@@ -587,13 +595,15 @@ struct vf_history_iter *vf_history_iter_new(struct vf_history *h, struct vf_erro
 		goto nomem;
 	}
 	for (i = 0; i < h->paths.count; i++) {
-		it->order[i] = i;
+		if (!keep || keep(h->paths.strings[i], ctx)) {
+			it->order[it->order_count++] = i;
+		}
 	}
 	/* qsort has no context argument in C11: the names go through a thread-local. */
 	sort_names = &h->paths;
-	qsort(it->order, h->paths.count, sizeof(*it->order), cmp_path_names);
+	qsort(it->order, it->order_count, sizeof(*it->order), cmp_path_names);
 	sort_names = NULL;
-	if (h->paths.count) {
+	if (it->order_count) {
 		cursor_restart(&it->cur, it->order[0]);
 	}
 	return it;
@@ -613,7 +623,7 @@ int vf_history_iter_next(struct vf_history_iter *it, uint32_t *path_id, int64_t 
 {
 	struct record r;
 
-	while (it->order_pos < it->h->paths.count) {
+	while (it->order_pos < it->order_count) {
 		if (cursor_next(&it->cur, &r)) {
 			*path_id = it->cur.path_id;
 			*start_ns = r.start_ns;
@@ -621,7 +631,7 @@ int vf_history_iter_next(struct vf_history_iter *it, uint32_t *path_id, int64_t 
 			*value_id = r.value_id;
 			return 1;
 		}
-		if (it->cur.io_failed || ++it->order_pos >= it->h->paths.count) {
+		if (it->cur.io_failed || ++it->order_pos >= it->order_count) {
 			return 0;
 		}
 		cursor_restart(&it->cur, it->order[it->order_pos]);

@@ -44,6 +44,49 @@ static void test_intervals_come_back_sorted_by_path_then_start(void **state)
 	vf_history_free(h);
 }
 
+static bool ends_with_status(const char *path, void *ctx)
+{
+	size_t n = strlen(path);
+
+	++*(int *)ctx; /* each path is asked once */
+	return n >= 7 && strcmp(path + n - 7, "/Status") == 0;
+}
+
+/* A selected iterator reads only the kept paths, still in name order. */
+static void test_selected_iterator_reads_only_the_kept_paths(void **state)
+{
+	struct vf_error err = {0};
+	struct vf_history *h = vf_history_new(NULL, &err);
+	uint32_t st1 = vf_history_path(h, "VMs/2/vCPUs/0/Status");
+	uint32_t ex = vf_history_path(h, "VMs/1/vCPUs/0/Exit");
+	uint32_t st0 = vf_history_path(h, "VMs/1/vCPUs/0/Status");
+	uint32_t v = vf_history_value(h, "guest"), got_v, p;
+	int64_t s, e;
+	int asked = 0;
+	struct vf_history_iter *it;
+
+	(void)state;
+	for (int64_t i = 0; i < 1000; i++) { /* beyond a chunk: spilled ones too */
+		assert_int_equal(vf_history_add(h, ex, i * 10, i * 10 + 5, v, &err), VF_OK);
+		assert_int_equal(vf_history_add(h, st1, i * 10, i * 10 + 6, v, &err), VF_OK);
+		assert_int_equal(vf_history_add(h, st0, i * 10, i * 10 + 7, v, &err), VF_OK);
+	}
+	it = vf_history_iter_new_selected(h, ends_with_status, &asked, &err);
+	assert_non_null(it);
+	assert_int_equal(asked, 3);
+	for (int k = 0; k < 2; k++) {
+		for (int64_t i = 0; i < 1000; i++) {
+			assert_true(vf_history_iter_next(it, &p, &s, &e, &got_v));
+			assert_int_equal(p, k == 0 ? st0 : st1);
+			assert_int_equal(s, i * 10);
+			assert_int_equal(e, i * 10 + (k == 0 ? 7 : 6));
+		}
+	}
+	assert_false(vf_history_iter_next(it, &p, &s, &e, &got_v));
+	assert_int_equal(vf_history_iter_free(it, &err), VF_OK);
+	vf_history_free(h);
+}
+
 static void test_many_intervals_spill_to_disk_and_read_back_in_order(void **state)
 {
 	struct vf_error err = {0};
@@ -221,6 +264,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intervals_come_back_sorted_by_path_then_start),
+		cmocka_unit_test(test_selected_iterator_reads_only_the_kept_paths),
 		cmocka_unit_test(test_many_intervals_spill_to_disk_and_read_back_in_order),
 		cmocka_unit_test(test_spill_keeps_extreme_values),
 		cmocka_unit_test(test_set_continues_same_value_and_end_closes),

@@ -22,6 +22,7 @@
 #ifndef VMFLOW_INCLUDE_HISTORY_H
 #define VMFLOW_INCLUDE_HISTORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -80,6 +81,10 @@ struct vf_history_iter *vf_history_iter_new(struct vf_history *h, struct vf_erro
 int vf_history_iter_next(struct vf_history_iter *it, uint32_t *path_id, int64_t *start_ns,
 			 int64_t *end_ns, uint32_t *value_id);
 enum vf_status vf_history_iter_free(struct vf_history_iter *it, struct vf_error *err);
+/* The same over the paths for which keep(name, ctx) is true only (the others are not read). */
+struct vf_history_iter *vf_history_iter_new_selected(struct vf_history *h,
+						     bool (*keep)(const char *path, void *ctx),
+						     void *ctx, struct vf_error *err);
 
 /*
  * Reads the closed intervals of one path in time order (start), e.g. to merge

@@ -118,6 +118,37 @@ median_of() {
   fi
 }
 
+# One hyperfine run of a command: its time as the metric asks (see median_of).
+one_run() {
+  local name=$1 prepare=$2 cmd=$3 json="$WORK/hf-$1.json"
+  hyperfine --style none --runs 1 ${prepare:+--prepare "$prepare"} \
+    --export-json "$json" "$cmd" >"$WORK/hf-$name.log" 2>&1 ||
+    die "hyperfine failed for $name: $(tail -3 "$WORK/hf-$name.log")"
+  if [ "$METRIC" = cpu ]; then
+    jq -r '.results[0].user + .results[0].system' "$json"
+  else
+    jq -r '.results[0].times[0]' "$json"
+  fi
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# paired NAME PREP_A CMD_A PREP_B CMD_B: runs A and B alternately, one warm-up pair then
+# RUNS pairs, so that a slow spell of a shared machine (this one's speed drifts by tens of
+# percent over minutes) hits both sides of a ratio alike. Prints
+# "median_A median_B median_of_the_pairs'_A/B".
+paired() {
+  local name=$1 pa=$2 ca=$3 pb=$4 cb=$5 i ta tb
+  local -a as=() bs=() rs=()
+  for i in $(seq 0 "$RUNS"); do
+    ta=$(one_run "$name-a$i" "$pa" "$ca")
+    tb=$(one_run "$name-b$i" "$pb" "$cb")
+    [ "$i" = 0 ] && continue
+    as+=("$ta"); bs+=("$tb"); rs+=("$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.6f", (b > 0 ? a / b : 0) }')")
+  done
+  echo "$(median "${as[@]}") $(median "${bs[@]}") $(median "${rs[@]}")"
+}
+
 # Peak RSS (kB) of a command, as /usr/bin/time -v reports it (file-backed pages included)
 rss_of() {
   /usr/bin/time -v "$@" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p' | tail -1
@@ -177,7 +208,8 @@ say "# vmflow benchmarks, $STAMP"
 say "machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 say "vmflow: $VMFLOW ($("$VMFLOW" --version 2>/dev/null | head -1)); $(babeltrace2 --version | head -1); $(hyperfine --version)"
 if [ "$METRIC" = cpu ]; then what="mean user+system CPU time"; else what="median wall time"; fi
-say "hyperfine: $RUNS runs + 1 warm-up, $what; traces in the page cache; sizes: $SIZES; scaling: $SCALING_SIZE"
+say "hyperfine: $RUNS runs + 1 warm-up, $what (A, B, D: the two commands alternate, run by run, and a ratio is"
+say "the median of the runs' ratios); traces in the page cache; sizes: $SIZES; scaling: $SCALING_SIZE"
 say ""
 
 BUSY=$ROOT/bench/scenarios/busy.yaml
@@ -190,15 +222,14 @@ say "$(printf '%-6s %12s %10s %12s %12s %8s' size events synth_s 'synth_Mev/s' '
 for size in $SIZES; do
   name=t-$size
   N[$size]=$(trace_for "$name" "$BUSY" "$size")
-  t_synth=$(median_of "synth-$size" "rm -rf $WORK/$name/synth-out" \
-    "$VMFLOW synth $WORK/$name/scenario.yaml -o $WORK/$name/synth-out")
+  read -r T_BT[$size] t_synth r <<<"$(paired "a-$size" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy" \
+    "rm -rf $WORK/$name/synth-out" "$VMFLOW synth $WORK/$name/scenario.yaml -o $WORK/$name/synth-out")"
   rm -rf "$WORK/$name/synth-out"
-  T_BT[$size]=$(median_of "bt2-$size" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy")
-  say "$(printf '%-6s %12s %10.3f %12s %12s %7sx' "$size" "${N[$size]}" "$t_synth" \
-    "$(per_s "${N[$size]}" "$t_synth")" "$(per_s "${N[$size]}" "${T_BT[$size]}")" \
-    "$(ratio "${T_BT[$size]}" "$t_synth")")"
+  say "$(printf '%-6s %12s %10.3f %12s %12s %7.2fx' "$size" "${N[$size]}" "$t_synth" \
+    "$(per_s "${N[$size]}" "$t_synth")" "$(per_s "${N[$size]}" "${T_BT[$size]}")" "$r")"
 done
-say "(target: >= 15 M events/s, >= 5x babeltrace2's read rate; synth time includes the simulation)"
+say "(target: >= 15 M events/s, >= 5x babeltrace2's read rate; synth time includes the simulation;"
+say " ratio: median over the pairs of babeltrace2's time / synth's, run alternately)"
 say ""
 
 # ---- A2: the writers alone ----
@@ -224,11 +255,10 @@ say "## B. vmflow analyze vs babeltrace2 -c sink.utils.dummy (same trace)"
 say "$(printf '%-6s %12s %10s %10s %12s %12s %8s' size events bt2_s analyze_s 'bt2_Mev/s' 'an_Mev/s' speed)"
 for size in $SIZES; do
   name=t-$size
-  T_AN[$size]=$(median_of "analyze-$size" "rm -rf $WORK/out-$size" \
-    "$VMFLOW analyze $WORK/$name/kernel -o $WORK/out-$size")
-  say "$(printf '%-6s %12s %10.3f %10.3f %12s %12s %7sx' "$size" "${N[$size]}" "${T_BT[$size]}" \
-    "${T_AN[$size]}" "$(per_s "${N[$size]}" "${T_BT[$size]}")" "$(per_s "${N[$size]}" "${T_AN[$size]}")" \
-    "$(ratio "${T_BT[$size]}" "${T_AN[$size]}")")"
+  read -r tb T_AN[$size] r <<<"$(paired "b-$size" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy" \
+    "rm -rf $WORK/out-$size" "$VMFLOW analyze $WORK/$name/kernel -o $WORK/out-$size")"
+  say "$(printf '%-6s %12s %10.3f %10.3f %12s %12s %7.2fx' "$size" "${N[$size]}" "$tb" \
+    "${T_AN[$size]}" "$(per_s "${N[$size]}" "$tb")" "$(per_s "${N[$size]}" "${T_AN[$size]}")" "$r")"
 done
 say "(speed = babeltrace2 time / analyze time; target >= 0.75x)"
 say ""
@@ -254,19 +284,21 @@ say ""
 
 # ---- D: scaling with the entity count ----
 say "## D. scaling: analyze cost per event with 1, 8 and 64 VMs (16 vCPUs / 64 vCPUs, ~$SCALING_SIZE events)"
-say "$(printf '%-8s %10s %10s %12s %12s %12s' scenario events vCPUs 'an_ns/ev' 'bt2_ns/ev' 'an_vs_1vm')"
+say "$(printf '%-8s %10s %10s %12s %12s %11s %12s' scenario events vCPUs 'an_ns/ev' 'bt2_ns/ev' 'an/bt2' 'an_vs_1vm')"
 base=""
 for v in 1 8 64; do
   name=scale-$v
   n=$(trace_for "$name" "$ROOT/bench/scenarios/vms-$v.yaml" "$SCALING_SIZE")
-  t_an=$(median_of "scale-an-$v" "rm -rf $WORK/out-scale" "$VMFLOW analyze $WORK/$name/kernel -o $WORK/out-scale")
-  t_bt=$(median_of "scale-bt-$v" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy")
+  read -r t_an t_bt r <<<"$(paired "d-$v" "rm -rf $WORK/out-scale" "$VMFLOW analyze $WORK/$name/kernel -o $WORK/out-scale" \
+    "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy")"
   ns=$(ns_per "$n" "$t_an")
-  base=${base:-$ns}
+  base=${base:-$r}
   vcpus=$(grep -o 'vcpus: [0-9]*' "$WORK/$name/scenario.yaml" | awk '{ s += $2 } END { print s }')
-  say "$(printf '%-8s %10s %10s %12s %12s %11sx' "vms-$v" "$n" "$vcpus" "$ns" "$(ns_per "$n" "$t_bt")" "$(ratio "$ns" "$base")")"
+  say "$(printf '%-8s %10s %10s %12s %12s %10.2fx %11sx' "vms-$v" "$n" "$vcpus" "$ns" "$(ns_per "$n" "$t_bt")" "$r" "$(ratio "$r" "$base")")"
 done
-say "(target: cost per event flat, within 1.2x of 1 VM)"
+say "(target: cost per event flat, within 1.2x of 1 VM; an/bt2: median over pairs run alternately of analyze's"
+say " time / babeltrace2's on the same trace, so the machine's drift between scenarios cancels; an_vs_1vm: that ratio"
+say " relative to 1 VM's)"
 say ""
 
 # ---- E: vmflow stats vs lttng-analyses ----

@@ -5,7 +5,7 @@
 # peak RSS from /usr/bin/time -v). Results are printed and written to a file.
 #
 #   bench/run.sh [--sizes "1M 10M 50M"] [--scaling-size 2M] [--runs 5] [--metric wall|cpu]
-#                [--vmflow PATH] [--work DIR] [--out FILE] [--no-install] [--keep]
+#                [--only "A B ..."] [--vmflow PATH] [--work DIR] [--out FILE] [--no-install] [--keep]
 #
 # Figures (docs/performance.md explains them and the targets):
 #   A  synth write rate (events/s) vs babeltrace2 reading the same trace
@@ -29,6 +29,7 @@ WORK=${TMPDIR:-/tmp}/vmflow-bench
 OUT=""
 INSTALL=1
 KEEP=0
+ONLY="A A2 B C D E F G"
 
 usage() { sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --scaling-size) SCALING_SIZE=$2; shift 2;;
     --runs) RUNS=$2; shift 2;;
     --metric) METRIC=$2; shift 2;;
+    --only) ONLY=$2; shift 2;;
     --vmflow) VMFLOW=$2; shift 2;;
     --work) WORK=$2; shift 2;;
     --out) OUT=$2; shift 2;;
@@ -216,12 +218,23 @@ BUSY=$ROOT/bench/scenarios/busy.yaml
 first_size=${SIZES%% *}
 declare -A N T_BT T_AN RSS_AN RSS_BT ANON_AN ANON_BT
 
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+for size in $SIZES; do
+  N[$size]=$(trace_for "t-$size" "$BUSY" "$size")
+done
+trace=$WORK/t-$first_size
+# babeltrace2's time on the first size, for the figures that compare with it (A measures it)
+bt_first() {
+  [ -n "${T_BT[$first_size]:-}" ] ||
+    T_BT[$first_size]=$(median_of "bt2-$first_size" "" "babeltrace2 $trace/kernel -c sink.utils.dummy")
+}
+
 # ---- A, B, C: per size ----
+if want A; then
 say "## A. synth write rate vs babeltrace2 read (busy.yaml)"
 say "$(printf '%-6s %12s %10s %12s %12s %8s' size events synth_s 'synth_Mev/s' 'bt2_Mev/s' ratio)"
 for size in $SIZES; do
   name=t-$size
-  N[$size]=$(trace_for "$name" "$BUSY" "$size")
   read -r T_BT[$size] t_synth r <<<"$(paired "a-$size" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy" \
     "rm -rf $WORK/$name/synth-out" "$VMFLOW synth $WORK/$name/scenario.yaml -o $WORK/$name/synth-out")"
   rm -rf "$WORK/$name/synth-out"
@@ -231,8 +244,11 @@ done
 say "(target: >= 15 M events/s, >= 5x babeltrace2's read rate; synth time includes the simulation;"
 say " ratio: median over the pairs of babeltrace2's time / synth's, run alternately)"
 say ""
+fi
 
 # ---- A2: the writers alone ----
+if want A2; then
+bt_first
 say "## A2. the writers alone (no simulation): the $first_size trace's events, in memory, written again"
 LIB=$(dirname "$VMFLOW")/libvmflow_core.a
 if [ -f "$LIB" ] && cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/exporter/include" -I"$ROOT/exporter" -I"$ROOT" \
@@ -250,7 +266,9 @@ else
   say "skipped: no $LIB to link bench/writer_rate.c with (give --vmflow from a CMake build folder)"
 fi
 say ""
+fi
 
+if want B; then
 say "## B. vmflow analyze vs babeltrace2 -c sink.utils.dummy (same trace)"
 say "$(printf '%-6s %12s %10s %10s %12s %12s %8s' size events bt2_s analyze_s 'bt2_Mev/s' 'an_Mev/s' speed)"
 for size in $SIZES; do
@@ -262,7 +280,9 @@ for size in $SIZES; do
 done
 say "(speed = babeltrace2 time / analyze time; target >= 0.75x)"
 say ""
+fi
 
+if want C; then
 say "## C. peak memory of vmflow analyze (babeltrace2 for reference), MiB"
 say "max_rss: /usr/bin/time -v (counts the trace pages babeltrace2 mmaps); anon: peak RssAnon (heap, stacks)"
 say "$(printf '%-6s %10s %11s %8s %11s %8s %10s %10s' size events an_max_rss an_anon bt2_max_rss bt2_anon 'rss_vs_1st' 'anon_vs_1st')"
@@ -281,8 +301,10 @@ for size in $SIZES; do
 done
 say "(target: the largest size within 1.2x of the smallest)"
 say ""
+fi
 
 # ---- D: scaling with the entity count ----
+if want D; then
 say "## D. scaling: analyze cost per event with 1, 8 and 64 VMs (16 vCPUs / 64 vCPUs, ~$SCALING_SIZE events)"
 say "$(printf '%-8s %10s %10s %12s %12s %11s %12s' scenario events vCPUs 'an_ns/ev' 'bt2_ns/ev' 'an/bt2' 'an_vs_1vm')"
 base=""
@@ -300,10 +322,11 @@ say "(target: cost per event flat, within 1.2x of 1 VM; an/bt2: median over pair
 say " time / babeltrace2's on the same trace, so the machine's drift between scenarios cancels; an_vs_1vm: that ratio"
 say " relative to 1 VM's)"
 say ""
+fi
 
 # ---- E: vmflow stats vs lttng-analyses ----
+if want E; then
 say "## E. vmflow stats vs lttng-analyses on the $first_size trace"
-trace=$WORK/t-$first_size
 stats_out=$("$VMFLOW" stats "$trace/kernel" 2>&1 || true)
 if printf '%s' "$stats_out" | grep -q "not implemented yet"; then
   say "skipped: vmflow stats is not implemented yet"
@@ -320,8 +343,11 @@ else
   say "(vmflow_x = that tool's time / vmflow stats' time: how many times faster vmflow is)"
 fi
 say ""
+fi
 
 # ---- F: tcxml run ----
+if want F; then
+bt_first
 say "## F. vmflow tcxml run"
 XML_ANALYSIS=${VMFLOW_BENCH_XML:-}
 tcxml_help=$("$VMFLOW" tcxml --help 2>&1 || true)
@@ -343,8 +369,10 @@ else
   fi
 fi
 say ""
+fi
 
 # ---- G: the XML stub-trace writer ----
+if want G; then
 say "## G. synth --format tcxml (Trace Compass XML stub trace) vs the CTF writer, $first_size events"
 t_ctf=$(median_of "synth-ctf-g" "rm -rf $WORK/xml-ctf" "$VMFLOW synth $trace/scenario.yaml -o $WORK/xml-ctf")
 t_xml=$(median_of "synth-xml-g" "rm -f $WORK/xml-host.xml" "$VMFLOW synth $trace/scenario.yaml -o $WORK/xml-host.xml --format tcxml")
@@ -353,5 +381,6 @@ ctf_mib=$(du -m -s "$WORK/xml-ctf" | cut -f1)
 say "$(printf 'ctf: %.3f s (%s M events/s, %s MiB); tcxml: %.3f s (%s M events/s, %s MiB); tcxml/ctf time %sx' \
   "$t_ctf" "$(per_s "${N[$first_size]}" "$t_ctf")" "$ctf_mib" "$t_xml" "$(per_s "${N[$first_size]}" "$t_xml")" "$xml_mib" "$(ratio "$t_xml" "$t_ctf")")"
 say ""
+fi
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "results written to $OUT"

@@ -105,33 +105,27 @@ count_of() {
   esac
 }
 
-# Time (s) of a command: median_of NAME PREPARE CMD. --metric wall: the median wall time;
-# --metric cpu: the mean user + system time (hyperfine exports no CPU-time median), which
-# other jobs on a shared machine disturb much less (every program here is single-threaded).
-median_of() {
-  local name=$1 prepare=$2 cmd=$3 json="$WORK/hf-$1.json"
-  hyperfine --style none --runs "$RUNS" --warmup 1 ${prepare:+--prepare "$prepare"} \
+# hf NAME RUNS WARMUP PREPARE CMD WALL_FIELD: runs hyperfine, prints the time the metric
+# asks for. --metric wall: WALL_FIELD of the JSON result (median, or times[0] of a single
+# run); --metric cpu: the mean user + system time (hyperfine exports no CPU-time median),
+# which other jobs on a shared machine disturb much less.
+hf() {
+  local name=$1 runs=$2 warmup=$3 prepare=$4 cmd=$5 field=$6 json="$WORK/hf-$1.json"
+  hyperfine --style none --runs "$runs" --warmup "$warmup" ${prepare:+--prepare "$prepare"} \
     --export-json "$json" "$cmd" >"$WORK/hf-$name.log" 2>&1 ||
     die "hyperfine failed for $name: $(tail -3 "$WORK/hf-$name.log")"
   if [ "$METRIC" = cpu ]; then
     jq -r '.results[0].user + .results[0].system' "$json"
   else
-    jq -r '.results[0].median' "$json"
+    jq -r ".results[0].$field" "$json"
   fi
 }
 
-# One hyperfine run of a command: its time as the metric asks (see median_of).
-one_run() {
-  local name=$1 prepare=$2 cmd=$3 json="$WORK/hf-$1.json"
-  hyperfine --style none --runs 1 ${prepare:+--prepare "$prepare"} \
-    --export-json "$json" "$cmd" >"$WORK/hf-$name.log" 2>&1 ||
-    die "hyperfine failed for $name: $(tail -3 "$WORK/hf-$name.log")"
-  if [ "$METRIC" = cpu ]; then
-    jq -r '.results[0].user + .results[0].system' "$json"
-  else
-    jq -r '.results[0].times[0]' "$json"
-  fi
-}
+# Time (s) of a command over RUNS runs after a warm-up: median_of NAME PREPARE CMD.
+median_of() { hf "$1" "$RUNS" 1 "$2" "$3" median; }
+
+# One run of a command (the pairs below): one_run NAME PREPARE CMD.
+one_run() { hf "$1" 1 0 "$2" "$3" 'times[0]'; }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 

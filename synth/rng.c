@@ -7,8 +7,6 @@
 
 #include <math.h>
 
-#include "synth/rng_ziggurat.h"
-
 uint64_t vf_rng_splitmix64(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -33,14 +31,13 @@ void vf_rng_seed(struct vf_rng *r, uint64_t seed, uint64_t stream)
 }
 
 /*
- * Exp(1) by the ziggurat (tables and reference in rng_ziggurat.h): one 64-bit
- * draw and a multiplication in ~99 % of the calls (8 bits pick the layer, 56
- * give x); the wedge test (exp) and the tail beyond R (log) are the rare rest.
+ * The ziggurat's rare cases (the fast test is inline in rng.h): b failed it,
+ * then the base strip's tail beyond R (log) or the wedge test (exp), and
+ * fresh draws until one is accepted, in the order of the reference algorithm.
  */
-double vf_rng_exp1(struct vf_rng *r)
+double vf_rng_exp1_slow(struct vf_rng *r, uint64_t b)
 {
 	for (;;) {
-		uint64_t b = vf_rng_next(r);
 		unsigned i = (unsigned)(b & 255);
 		uint64_t j = b >> 8;
 		double x = (double)j * vf_ziggurat_exp_w[i];
@@ -56,38 +53,14 @@ double vf_rng_exp1(struct vf_rng *r)
 		    exp(-x)) {
 			return x;
 		}
+		b = vf_rng_next(r);
 	}
 }
 
-int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d)
+double vf_rng_normal_x(struct vf_rng *r, const struct vf_dist *d)
 {
-	double x;
-	int64_t v;
+	double u1 = 1.0 - vf_rng_double(r), u2 = vf_rng_double(r);
 
-	switch (d->kind) {
-	case VF_DIST_CONST:
-		return d->mean_ns;
-	case VF_DIST_EXP:
-		x = (double)d->mean_ns * vf_rng_exp1(r);
-		break;
-	case VF_DIST_UNIFORM:
-		return d->min_ns + (int64_t)vf_rng_below(r, (uint64_t)(d->max_ns - d->min_ns) + 1);
-	case VF_DIST_NORMAL: {
-		double u1 = 1.0 - vf_rng_double(r), u2 = vf_rng_double(r);
-
-		x = (double)d->mean_ns +
-		    (double)d->stddev_ns * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-		break;
-	}
-	default:
-		return d->mean_ns;
-	}
-	if (!(x >= (double)d->min_ns)) {
-		return d->min_ns;
-	}
-	if (x >= (double)d->max_ns) {
-		return d->max_ns;
-	}
-	v = (int64_t)(x + 0.5); /* x >= min_ns >= 0: round half up, without llround's call */
-	return v < d->min_ns ? d->min_ns : v > d->max_ns ? d->max_ns : v;
+	return (double)d->mean_ns +
+	       (double)d->stddev_ns * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }

@@ -67,31 +67,12 @@ enum vf_status vf_sim_schedule_step(struct vf_sim *s, struct vf_sim_thread *th,
 	return vf_sim_push(s, t, VF_SIM_ACT_STEP, vf_sim_thread_index(s, th), th->gen);
 }
 
-void vf_sim_event_init(struct vf_sim *s, struct vf_event *ev, enum vf_event_kind kind, uint32_t cpu)
-{
-	static const struct vf_event zero;
-	const struct vf_sim_thread *curr = s->cpus[cpu].curr;
-
-	*ev = zero; /* a fixed-size copy: unlike memset, no `rep stos` start-up cost per event */
-	ev->ts_ns = s->base_ns + s->now;
-	ev->cpu = cpu;
-	ev->kind = kind;
-	ev->name = s->names[kind];
-	if (s->scn->trace.contexts) {
-		ev->pid = curr ? curr->pid : 0;
-		ev->tid = curr ? curr->tid : 0;
-	} else {
-		ev->pid = -1;
-		ev->tid = -1;
-	}
-}
-
 /*
  * trace.discard: *drop is set when ev falls in a window of its CPU (counted,
  * not written). The first event of that CPU after a window reports the loss
  * to the sink first.
  */
-static enum vf_status apply_discards(struct vf_sim *s, const struct vf_event *ev, bool *drop)
+enum vf_status vf_sim_apply_discards(struct vf_sim *s, const struct vf_event *ev, bool *drop)
 {
 	const struct vf_scenario *scn = s->scn;
 	size_t i;
@@ -117,28 +98,6 @@ static enum vf_status apply_discards(struct vf_sim *s, const struct vf_event *ev
 		}
 	}
 	return VF_OK;
-}
-
-enum vf_status vf_sim_emit(struct vf_sim *s, const struct vf_event *ev)
-{
-	bool drop;
-
-	if (ev->ts_ns < s->start_abs_ns) {
-		return VF_OK; /* before the session started */
-	}
-	if (s->has_discards && (apply_discards(s, ev, &drop) != VF_OK || drop)) {
-		return drop ? VF_OK : s->err->status;
-	}
-	s->stats->event_count++;
-	s->stats->kind_count[ev->kind]++;
-	return s->sink->emit(s->sink, ev, s->err);
-}
-
-int64_t vf_sim_latency(struct vf_sim_thread *th, const struct vf_dist *d)
-{
-	int64_t v = vf_rng_sample(&th->rng, d);
-
-	return v < 1 ? 1 : v;
 }
 
 static uint32_t first_allowed_from(const struct vf_sim *s, const struct vf_cpuset *set,

@@ -88,8 +88,7 @@ struct writer {
 	uint32_t cursor_count;
 	struct cursor **heap;    /* owned, points into cursors */
 	uint32_t heap_count;
-	uint32_t *value_len;     /* owned: strlen of each history value, UINT32_MAX until asked */
-	uint32_t value_count;
+	uint32_t *value_len;     /* owned: strlen of each history value */
 	char dir[4096];
 };
 
@@ -349,21 +348,11 @@ static enum vf_status write_event(struct writer *w, const struct cursor *c, stru
 	uint32_t id = c->generic ? (start ? EVENT_ID_GENERIC(c->depth) : EVENT_ID_GENERIC_END(c->depth))
 				 : (start ? EVENT_ID_STATE : EVENT_ID_STATE_END);
 	const char *value = start ? vf_history_value_name(w->h, c->cur_value) : NULL;
-	size_t value_len = 0;
+	size_t value_len = value ? w->value_len[c->cur_value] : 0;
 	uint64_t size;
 	uint64_t ts;
 	bool ext;
 
-	if (value) {
-		if (c->cur_value < w->value_count) { /* measured once per value */
-			if (w->value_len[c->cur_value] == UINT32_MAX) {
-				w->value_len[c->cur_value] = (uint32_t)strlen(value);
-			}
-			value_len = w->value_len[c->cur_value];
-		} else {
-			value_len = strlen(value);
-		}
-	}
 	if (!ns_to_cycles(&w->clock, c->ev_ns, &ts) || ts < w->last_ts) {
 		VF_ERROR_SET(err, VF_ERR_INTERNAL, c->path, "time %lld ns cannot be written on the host clock",
 			     (long long)c->ev_ns);
@@ -544,13 +533,15 @@ enum vf_status vf_tc_results_write(const char *dir, const struct vf_history *h,
 	if (vf_mkdir_p(dir, err) != VF_OK) {
 		return VF_ERR_IO;
 	}
-	w.value_count = vf_history_value_count(h);
-	w.value_len = malloc(((size_t)w.value_count + 1) * sizeof(*w.value_len));
+	/* every value's length once: the history's values are all known by now */
+	w.value_len = malloc(((size_t)vf_history_value_count(h) + 1) * sizeof(*w.value_len));
 	if (!w.value_len) {
 		VF_ERROR_SET(err, VF_ERR_NOMEM, dir, "out of memory writing the results trace");
 		return VF_ERR_NOMEM;
 	}
-	memset(w.value_len, 0xff, ((size_t)w.value_count + 1) * sizeof(*w.value_len));
+	for (uint32_t v = 0; v < vf_history_value_count(h); v++) {
+		w.value_len[v] = (uint32_t)strlen(vf_history_value_name(h, v));
+	}
 	st = open_cursors(&w, err);
 	if (st != VF_OK) {
 		goto out;

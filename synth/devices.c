@@ -125,13 +125,13 @@ static enum vf_status peer_complete(struct vf_sim *s, struct vf_sim_thread *clie
 
 static enum vf_status net_event(struct vf_sim *s, struct vf_sim_thread *th, enum vf_event_kind kind)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 
-	vf_sim_event_init(s, &ev, kind, th->cpu);
-	ev.u.net.skbaddr = skb(th);
-	ev.u.net.len = th->dev->bytes;
-	snprintf(ev.u.net.name, sizeof(ev.u.net.name), "%s", th->dev->ifname);
-	return vf_sim_emit(s, &ev);
+	ev = vf_sim_event_new(s, kind, th->cpu);
+	ev->u.net.skbaddr = skb(th);
+	ev->u.net.len = th->dev->bytes;
+	snprintf(ev->u.net.name, sizeof(ev->u.net.name), "%s", th->dev->ifname);
+	return vf_sim_emit(s, ev);
 }
 
 /* A peer server's step: answer the head request, or receive it and let its guest work. */
@@ -188,26 +188,25 @@ enum vf_status vf_sim_peer_reply(struct vf_sim *s, uint32_t id, uint64_t gen)
 static enum vf_status submit(struct vf_sim *s, struct vf_sim_thread *th)
 {
 	const struct vf_scn_device *d = th->dev;
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 
 	if (th->dev_is_net) {
-		vf_sim_event_init(s, &ev, VF_EV_NET_DEV_XMIT, th->cpu);
-		ev.u.net.skbaddr = skb(th);
-		ev.u.net.len = d->bytes;
-		snprintf(ev.u.net.name, sizeof(ev.u.net.name), "%s", d->ifname);
+		ev = vf_sim_event_new(s, VF_EV_NET_DEV_XMIT, th->cpu);
+		ev->u.net.skbaddr = skb(th);
+		ev->u.net.len = d->bytes;
+		snprintf(ev->u.net.name, sizeof(ev->u.net.name), "%s", d->ifname);
 	} else {
 		th->dev_write = vf_rng_double(&th->rng) < d->write_share;
-		vf_sim_event_init(s, &ev,
-		                  th->dev_write ? VF_EV_SYSCALL_ENTRY_PWRITEV
-		                                : VF_EV_SYSCALL_ENTRY_PREADV,
-		                  th->cpu);
-		ev.u.syscall_rw.fd = QEMU_DISK_FD;
-		ev.u.syscall_rw.vec = QEMU_IOVEC_PTR + (vf_rng_below(&th->rng, 4096) << 4);
-		ev.u.syscall_rw.vlen = 1;
-		ev.u.syscall_rw.pos = (int64_t)(vf_rng_below(&th->rng, 1u << 22) * d->bytes);
+		ev = vf_sim_event_new(
+		    s, th->dev_write ? VF_EV_SYSCALL_ENTRY_PWRITEV : VF_EV_SYSCALL_ENTRY_PREADV,
+		    th->cpu);
+		ev->u.syscall_rw.fd = QEMU_DISK_FD;
+		ev->u.syscall_rw.vec = QEMU_IOVEC_PTR + (vf_rng_below(&th->rng, 4096) << 4);
+		ev->u.syscall_rw.vlen = 1;
+		ev->u.syscall_rw.pos = (int64_t)(vf_rng_below(&th->rng, 1u << 22) * d->bytes);
 	}
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	th->work_left_ns = 0;
@@ -244,23 +243,22 @@ static enum vf_status raise(struct vf_sim *s, struct vf_sim_thread *th, uint32_t
 
 static enum vf_status complete(struct vf_sim *s, struct vf_sim_thread *th)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 
 	if (th->dev_is_net) {
-		vf_sim_event_init(s, &ev, VF_EV_NET_IF_RX, th->cpu);
-		ev.u.net.skbaddr = skb(th);
-		ev.u.net.len = th->dev->bytes;
-		snprintf(ev.u.net.name, sizeof(ev.u.net.name), "%s", th->dev->ifname);
+		ev = vf_sim_event_new(s, VF_EV_NET_IF_RX, th->cpu);
+		ev->u.net.skbaddr = skb(th);
+		ev->u.net.len = th->dev->bytes;
+		snprintf(ev->u.net.name, sizeof(ev->u.net.name), "%s", th->dev->ifname);
 	} else {
-		vf_sim_event_init(s, &ev,
-		                  th->dev_write ? VF_EV_SYSCALL_EXIT_PWRITEV
-		                                : VF_EV_SYSCALL_EXIT_PREADV,
-		                  th->cpu);
-		ev.u.syscall_rw.ret = th->dev->bytes;
-		ev.u.syscall_rw.vec = QEMU_IOVEC_PTR;
+		ev = vf_sim_event_new(
+		    s, th->dev_write ? VF_EV_SYSCALL_EXIT_PWRITEV : VF_EV_SYSCALL_EXIT_PREADV,
+		    th->cpu);
+		ev->u.syscall_rw.ret = th->dev->bytes;
+		ev->u.syscall_rw.vec = QEMU_IOVEC_PTR;
 	}
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	if (!th->dev_irq_done && (st = raise(s, th, th->cpu)) != VF_OK) {

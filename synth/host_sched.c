@@ -131,11 +131,11 @@ static enum vf_status do_switch(struct vf_sim *s, uint32_t cpu, struct vf_sim_th
 {
 	struct vf_sim_cpu *c = &s->cpus[cpu];
 	struct vf_ev_sched_switch *sw;
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 
-	vf_sim_event_init(s, &ev, VF_EV_SCHED_SWITCH, cpu);
-	sw = &ev.u.sched_switch;
+	ev = vf_sim_event_new(s, VF_EV_SCHED_SWITCH, cpu);
+	sw = &ev->u.sched_switch;
 	memcpy(sw->prev_comm, prev ? prev->comm : c->swapper_comm, VF_COMM_LEN);
 	sw->prev_tid = prev ? prev->tid : 0;
 	sw->prev_prio = VF_SIM_PRIO;
@@ -143,7 +143,7 @@ static enum vf_status do_switch(struct vf_sim *s, uint32_t cpu, struct vf_sim_th
 	memcpy(sw->next_comm, next ? next->comm : c->swapper_comm, VF_COMM_LEN);
 	sw->next_tid = next ? next->tid : 0;
 	sw->next_prio = VF_SIM_PRIO;
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	if (prev && prev->kind == VF_SIM_TH_VCPU && s->truth &&
@@ -174,18 +174,18 @@ static enum vf_status do_switch(struct vf_sim *s, uint32_t cpu, struct vf_sim_th
 /* sched_waking of th on waker_cpu (context: the thread current there), then place th. */
 static enum vf_status wake_from(struct vf_sim *s, struct vf_sim_thread *th, uint32_t waker_cpu)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 	uint32_t target;
 	bool idle;
 
 	target = pick_target(s, th, &idle);
-	vf_sim_event_init(s, &ev, VF_EV_SCHED_WAKING, waker_cpu);
-	memcpy(ev.u.sched_wake.comm, th->comm, VF_COMM_LEN);
-	ev.u.sched_wake.tid = th->tid;
-	ev.u.sched_wake.prio = VF_SIM_PRIO;
-	ev.u.sched_wake.target_cpu = (int32_t)target;
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	ev = vf_sim_event_new(s, VF_EV_SCHED_WAKING, waker_cpu);
+	memcpy(ev->u.sched_wake.comm, th->comm, VF_COMM_LEN);
+	ev->u.sched_wake.tid = th->tid;
+	ev->u.sched_wake.prio = VF_SIM_PRIO;
+	ev->u.sched_wake.target_cpu = (int32_t)target;
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	th->cpu = target;

@@ -206,12 +206,12 @@ static void fill_exit(struct vf_sim_thread *th, uint32_t reason, struct vf_ev_kv
 
 static enum vf_status emit_exit(struct vf_sim *s, struct vf_sim_thread *th, uint32_t reason)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 
-	vf_sim_event_init(s, &ev, VF_EV_KVM_EXIT, th->cpu);
-	fill_exit(th, reason, &ev.u.kvm_exit);
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	ev = vf_sim_event_new(s, VF_EV_KVM_EXIT, th->cpu);
+	fill_exit(th, reason, &ev->u.kvm_exit);
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	th->may_preempt = true;
@@ -249,29 +249,29 @@ static enum vf_status report_l2_cr3(struct vf_sim *s, struct vf_sim_thread *th)
 {
 	const struct vf_scn_nested *ns = &th->vm->nested;
 	uint32_t l2 = s->vms[th->vm_index].l2_cur;
-	struct vf_event ev;
+	struct vf_event *ev;
 
 	th->iter_proc = th->cur_proc;
 	th->iter_open = true;
 	if (cr3_mode(s) == VF_SCN_CR3_ADDONS) {
-		vf_sim_event_init(s, &ev, VF_EV_ADDONS_VCPU_ENTER_GUEST, th->cpu);
-		ev.u.enter_guest.vcpu_id = th->vcpu_id;
-		ev.u.enter_guest.cr3 = ns->procs[l2].cr3;
-		ev.u.enter_guest.sp = 0xffffc90100000000ull + ((uint64_t)l2 << 16) + 0x3e00 -
-		                      (vf_rng_below(&th->rng, 0x200) << 3);
-		ev.u.enter_guest.ip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
+		ev = vf_sim_event_new(s, VF_EV_ADDONS_VCPU_ENTER_GUEST, th->cpu);
+		ev->u.enter_guest.vcpu_id = th->vcpu_id;
+		ev->u.enter_guest.cr3 = ns->procs[l2].cr3;
+		ev->u.enter_guest.sp = 0xffffc90100000000ull + ((uint64_t)l2 << 16) + 0x3e00 -
+		                       (vf_rng_below(&th->rng, 0x200) << 3);
+		ev->u.enter_guest.ip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
 		th->l2_reported = l2;
-		return vf_sim_emit(s, &ev);
+		return vf_sim_emit(s, ev);
 	}
 	if (l2 == th->l2_reported) {
 		return VF_OK;
 	}
 	th->l2_reported = l2;
-	vf_sim_event_init(s, &ev, VF_EV_KVM_CR, th->cpu);
-	ev.u.kvm_cr.rw = 1;
-	ev.u.kvm_cr.cr = 3;
-	ev.u.kvm_cr.val = ns->procs[l2].cr3;
-	return vf_sim_emit(s, &ev);
+	ev = vf_sim_event_new(s, VF_EV_KVM_CR, th->cpu);
+	ev->u.kvm_cr.rw = 1;
+	ev->u.kvm_cr.cr = 3;
+	ev->u.kvm_cr.val = ns->procs[l2].cr3;
+	return vf_sim_emit(s, ev);
 }
 
 static enum vf_status report_cr3(struct vf_sim *s, struct vf_sim_thread *th);
@@ -284,7 +284,7 @@ static enum vf_status report_cr3(struct vf_sim *s, struct vf_sim_thread *th)
 {
 	const struct vf_scn_vm *vm = th->vm;
 	uint32_t proc = th->cur_proc;
-	struct vf_event ev;
+	struct vf_event *ev;
 
 	if (th->nested) {
 		return report_l2_cr3(s, th);
@@ -296,20 +296,20 @@ static enum vf_status report_cr3(struct vf_sim *s, struct vf_sim_thread *th)
 	th->iter_proc = proc;
 	th->iter_open = true;
 	if (cr3_mode(s) == VF_SCN_CR3_ADDONS) {
-		vf_sim_event_init(s, &ev, VF_EV_ADDONS_VCPU_ENTER_GUEST, th->cpu);
-		ev.u.enter_guest.vcpu_id = th->vcpu_id;
-		ev.u.enter_guest.cr3 = vm->gprocs[proc].cr3;
-		guest_sp_ip(s, th, proc, &ev.u.enter_guest.sp, &ev.u.enter_guest.ip);
-		return vf_sim_emit(s, &ev);
+		ev = vf_sim_event_new(s, VF_EV_ADDONS_VCPU_ENTER_GUEST, th->cpu);
+		ev->u.enter_guest.vcpu_id = th->vcpu_id;
+		ev->u.enter_guest.cr3 = vm->gprocs[proc].cr3;
+		guest_sp_ip(s, th, proc, &ev->u.enter_guest.sp, &ev->u.enter_guest.ip);
+		return vf_sim_emit(s, ev);
 	}
 	if (proc == th->cur_proc) {
 		return VF_OK;
 	}
-	vf_sim_event_init(s, &ev, VF_EV_KVM_CR, th->cpu);
-	ev.u.kvm_cr.rw = 1;
-	ev.u.kvm_cr.cr = 3;
-	ev.u.kvm_cr.val = vm->gprocs[proc].cr3;
-	return vf_sim_emit(s, &ev);
+	ev = vf_sim_event_new(s, VF_EV_KVM_CR, th->cpu);
+	ev->u.kvm_cr.rw = 1;
+	ev->u.kvm_cr.cr = 3;
+	ev->u.kvm_cr.val = vm->gprocs[proc].cr3;
+	return vf_sim_emit(s, ev);
 }
 
 /* At an entry: load the iteration's process (truth first, the entry follows at the same ns). */
@@ -373,34 +373,33 @@ static void maybe_switch(struct vf_sim *s, struct vf_sim_thread *th)
 /* CR_ACCESS (VMX, MOV to CR3 from a register) / WRITE_CR3 (SVM). */
 static enum vf_status emit_cr_exit(struct vf_sim *s, struct vf_sim_thread *th)
 {
-	struct vf_event ev;
+	uint32_t reason = th->vm->isa == VF_ISA_SVM ? 0x013 : 28;
+	struct vf_event *ev = vf_sim_event_new(s, VF_EV_KVM_EXIT, th->cpu);
 
-	vf_sim_event_init(s, &ev, VF_EV_KVM_EXIT, th->cpu);
-	fill_exit(th, th->vm->isa == VF_ISA_SVM ? 0x013 : 28, &ev.u.kvm_exit);
+	fill_exit(th, reason, &ev->u.kvm_exit);
 	if (th->vm->isa == VF_ISA_VMX) {
-		ev.u.kvm_exit.info1 = 3 | ((uint64_t)vf_rng_below(&th->rng, 16) << 8);
+		ev->u.kvm_exit.info1 = 3 | ((uint64_t)vf_rng_below(&th->rng, 16) << 8);
 	}
 	th->may_preempt = true;
-	if (vf_sim_emit(s, &ev) != VF_OK) {
+	if (vf_sim_emit(s, ev) != VF_OK) {
 		return s->err->status;
 	}
 	if (s->truth) {
-		return vf_truth_exit(s->truth, th->truth_vcpu, s->base_ns + s->now,
-		                     ev.u.kvm_exit.exit_reason, s->err);
+		return vf_truth_exit(s->truth, th->truth_vcpu, s->base_ns + s->now, reason, s->err);
 	}
 	return VF_OK;
 }
 
 static enum vf_status do_entry(struct vf_sim *s, struct vf_sim_thread *th)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 	enum vf_sim_guest_end why = VF_SIM_GE_BURST;
 	int64_t d;
 
-	vf_sim_event_init(s, &ev, VF_EV_KVM_ENTRY, th->cpu);
-	ev.u.kvm_entry.vcpu_id = th->vcpu_id;
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	ev = vf_sim_event_new(s, VF_EV_KVM_ENTRY, th->cpu);
+	ev->u.kvm_entry.vcpu_id = th->vcpu_id;
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	if (th->nested) {
@@ -500,7 +499,7 @@ static enum vf_truth_wake vector_class(const struct vf_sim_thread *th, uint32_t 
 
 static enum vf_status pre_entry(struct vf_sim *s, struct vf_sim_thread *th)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 	enum vf_status st;
 
 	if (th->need_resched) {
@@ -529,9 +528,9 @@ static enum vf_status pre_entry(struct vf_sim *s, struct vf_sim_thread *th)
 		return do_entry(s, th); /* APICv: posted interrupts, no injection event */
 	}
 	/* one kvm_x86_inj_virq per pending vector, the wake-up's vector first */
-	vf_sim_event_init(s, &ev, VF_EV_KVM_INJ_VIRQ, th->cpu);
-	ev.u.inj_virq.irq = th->pending[0];
-	if ((st = vf_sim_emit(s, &ev)) != VF_OK) {
+	ev = vf_sim_event_new(s, VF_EV_KVM_INJ_VIRQ, th->cpu);
+	ev->u.inj_virq.irq = th->pending[0];
+	if ((st = vf_sim_emit(s, ev)) != VF_OK) {
 		return st;
 	}
 	if (s->truth && (st = vf_truth_inject(s->truth, th->truth_vcpu, s->base_ns + s->now,
@@ -594,20 +593,21 @@ static uint32_t msr_write_reason(const struct vf_sim_thread *th)
 static enum vf_status emit_nested(struct vf_sim *s, struct vf_sim_thread *th,
                                   enum vf_event_kind kind, uint32_t code)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 
-	vf_sim_event_init(s, &ev, kind, th->cpu);
-	ev.u.nested_vmexit.exit_code = code;
-	ev.u.nested_vmexit.isa = th->vm->isa;
-	ev.u.nested_vmexit.rip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
+	ev = vf_sim_event_new(s, kind, th->cpu);
+	ev->u.nested_vmexit.exit_code = code;
+	ev->u.nested_vmexit.isa = th->vm->isa;
+	ev->u.nested_vmexit.rip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
 	if (kind == VF_EV_KVM_NESTED_VMRUN) {
-		memset(&ev.u, 0, sizeof(ev.u));
-		ev.u.nested_vmrun.rip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
-		ev.u.nested_vmrun.vmcb = 0x10f000000ull + ((uint64_t)th->vcpu_id << 12);
-		ev.u.nested_vmrun.nested_rip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
-		ev.u.nested_vmrun.npt = true;
+		memset(&ev->u, 0, sizeof(ev->u));
+		ev->u.nested_vmrun.rip = GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
+		ev->u.nested_vmrun.vmcb = 0x10f000000ull + ((uint64_t)th->vcpu_id << 12);
+		ev->u.nested_vmrun.nested_rip =
+		    GUEST_KERNEL_TEXT + vf_rng_below(&th->rng, 0xa00000);
+		ev->u.nested_vmrun.npt = true;
 	}
-	return vf_sim_emit(s, &ev);
+	return vf_sim_emit(s, ev);
 }
 
 /* A reflected exit: kvm_x86_nested_vmexit_inject, nested mode ends, the next entry is L1. */
@@ -876,14 +876,14 @@ static enum vf_status notify(struct vf_sim *s, struct vf_sim_thread *th)
 enum vf_status vf_sim_emit_accept_irq(struct vf_sim *s, uint32_t cpu,
                                       const struct vf_sim_thread *th, uint32_t vec)
 {
-	struct vf_event ev;
+	struct vf_event *ev;
 
-	vf_sim_event_init(s, &ev, VF_EV_KVM_APIC_ACCEPT_IRQ, cpu);
-	ev.u.apic_accept_irq.apicid = th->vcpu_id;
-	ev.u.apic_accept_irq.dm = 0; /* fixed delivery */
-	ev.u.apic_accept_irq.tm = 0; /* edge */
-	ev.u.apic_accept_irq.vec = (uint8_t)vec;
-	return vf_sim_emit(s, &ev);
+	ev = vf_sim_event_new(s, VF_EV_KVM_APIC_ACCEPT_IRQ, cpu);
+	ev->u.apic_accept_irq.apicid = th->vcpu_id;
+	ev->u.apic_accept_irq.dm = 0; /* fixed delivery */
+	ev->u.apic_accept_irq.tm = 0; /* edge */
+	ev->u.apic_accept_irq.vec = (uint8_t)vec;
+	return vf_sim_emit(s, ev);
 }
 
 static enum vf_status ipi_send(struct vf_sim *s, struct vf_sim_thread *th)

@@ -388,16 +388,16 @@ static enum vf_status emit_statedump(struct vf_sim *s)
 	s->now = s->scn->trace.start_ns;
 	for (i = 0; st == VF_OK && i < s->thread_count; i++) {
 		const struct vf_sim_thread *th = &s->threads[i];
-		struct vf_event ev;
+		struct vf_event *ev;
 
-		vf_sim_event_init(s, &ev, VF_EV_STATEDUMP_PROCESS_STATE, 0);
-		ev.u.statedump.tid = th->tid;
-		ev.u.statedump.pid = th->pid;
-		ev.u.statedump.ppid = 1;
-		memcpy(ev.u.statedump.name, th->comm, VF_COMM_LEN);
-		ev.u.statedump.status = s->cpus[th->cpu].curr == th ? 6 : 5;
-		ev.u.statedump.cpu = th->cpu;
-		st = vf_sim_emit(s, &ev);
+		ev = vf_sim_event_new(s, VF_EV_STATEDUMP_PROCESS_STATE, 0);
+		ev->u.statedump.tid = th->tid;
+		ev->u.statedump.pid = th->pid;
+		ev->u.statedump.ppid = 1;
+		memcpy(ev->u.statedump.name, th->comm, VF_COMM_LEN);
+		ev->u.statedump.status = s->cpus[th->cpu].curr == th ? 6 : 5;
+		ev->u.statedump.cpu = th->cpu;
+		st = vf_sim_emit(s, ev);
 	}
 	s->now = saved_now;
 	return st;

@@ -200,6 +200,7 @@ struct vf_sim {
 	int64_t now;                         /* scenario-relative ns */
 	int64_t base_ns;                     /* clock offset */
 	const char *names[VF_EV_KIND_COUNT]; /* event class names in the trace's naming */
+	struct vf_event scratch;             /* where events are built when the sink has no slot */
 	uint64_t discard_count[VF_SCN_MAX_DISCARDS]; /* events dropped per trace.discard window */
 	bool discard_done[VF_SCN_MAX_DISCARDS];      /* ... and reported to the sink */
 };
@@ -218,12 +219,20 @@ enum vf_status vf_sim_apply_discards(struct vf_sim *s, const struct vf_event *ev
  * the devices call them for every event, from other files.
  */
 
-/* Clears ev and stamps it: now, cpu, kind, name, pid/tid of the CPU's current thread. */
-static inline void vf_sim_event_init(struct vf_sim *s, struct vf_event *ev,
-                                     enum vf_event_kind kind, uint32_t cpu)
+/*
+ * A cleared event stamped with now, cpu, kind, name and the pid/tid of the
+ * CPU's current thread, to fill in and pass to vf_sim_emit(). It lies in the
+ * sink's slot when the sink has one (the event is not copied again), else in
+ * s->scratch: build one event at a time, and read nothing of it after
+ * vf_sim_emit(). Not the slot under trace.discard: a loss reported before the
+ * event would take that slot.
+ */
+static inline struct vf_event *vf_sim_event_new(struct vf_sim *s, enum vf_event_kind kind,
+                                                uint32_t cpu)
 {
 	static const struct vf_event zero;
 	const struct vf_sim_thread *curr = s->cpus[cpu].curr;
+	struct vf_event *ev = s->sink->slot && !s->has_discards ? s->sink->slot : &s->scratch;
 
 	*ev = zero; /* a fixed-size copy: unlike memset, no `rep stos` start-up cost per event */
 	ev->ts_ns = s->base_ns + s->now;
@@ -237,6 +246,7 @@ static inline void vf_sim_event_init(struct vf_sim *s, struct vf_event *ev,
 		ev->pid = -1;
 		ev->tid = -1;
 	}
+	return ev;
 }
 
 /* Hands ev to the sink, unless it is before the session start or in a loss window. */

@@ -6,7 +6,8 @@
  *
  * The simulator calls emit() in non-decreasing ts_ns order (globally, hence
  * per CPU too), then finish() once with the trace end time, then free().
- * A sink borrows each event only for the duration of emit().
+ * A sink borrows each event only for the duration of emit() (unless it is
+ * the sink's own slot, see below).
  */
 #ifndef VMFLOW_SYNTH_SINK_H
 #define VMFLOW_SYNTH_SINK_H
@@ -33,6 +34,13 @@ struct vf_sink {
 	 */
 	enum vf_status (*discard)(struct vf_sink *sink, uint32_t cpu, int64_t ts_ns, uint64_t count,
 				  struct vf_error *err);
+	/*
+	 * Optional (NULL: none). Storage for the next event, owned by the sink: a
+	 * caller may build the event there and pass this pointer to emit(), which
+	 * then takes it without a copy. Valid until the next emit(), discard() or
+	 * finish(); the sink may change it at each of those calls.
+	 */
+	struct vf_event *slot;
 };
 
 /* What the trace says about the host it was recorded on (CTF env + clock). */

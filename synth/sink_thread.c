@@ -6,7 +6,9 @@
  *
  * Events and losses cross in fixed batches through a bounded ring (memory is
  * VF_SINK_THREAD_BATCHES x VF_SINK_THREAD_BATCH records whatever the trace
- * length). The back end sees exactly the calls the simulator made, in the
+ * length). The producer may build each event in the ring itself (base.slot:
+ * the record after the last one queued), which then crosses without a copy.
+ * The back end sees exactly the calls the simulator made, in the
  * same order, so the output bytes do not depend on the threading. finish()
  * drains the ring, joins the thread and finishes the back end on the
  * caller's thread. The first error of the back end is kept and returned by
@@ -99,7 +101,10 @@ static void *consumer_main(void *arg)
 	}
 }
 
-/* Publishes the current batch and waits for a free one; returns the back end's error if any. */
+/*
+ * Publishes the current batch (full, or the last one) and waits for a free one;
+ * returns the back end's error if any.
+ */
 static enum vf_status publish(struct sink_thread *t, bool last, struct vf_error *err)
 {
 	enum vf_status st = VF_OK;
@@ -123,43 +128,49 @@ static enum vf_status publish(struct sink_thread *t, bool last, struct vf_error 
 	return st;
 }
 
-static struct rec *next_rec(struct sink_thread *t, struct vf_error *err, enum vf_status *st)
+/* The record after the last one queued: the producer's next event or loss goes there. */
+static struct rec *free_rec(struct sink_thread *t)
 {
-	*st = VF_OK;
-	if (t->cur->len == VF_SINK_THREAD_BATCH && (*st = publish(t, false, err)) != VF_OK) {
-		return NULL;
-	}
-	return &t->cur->recs[t->cur->len++];
+	return &t->cur->recs[t->cur->len];
 }
 
+/* Queues the record free_rec() returned: a full batch goes to the consumer at once. */
+static enum vf_status queued(struct sink_thread *t, struct vf_error *err)
+{
+	enum vf_status st = VF_OK;
+
+	if (++t->cur->len == VF_SINK_THREAD_BATCH) {
+		st = publish(t, false, err);
+	}
+	t->base.slot = &free_rec(t)->ev;
+	return st;
+}
+
+/* An event built in base.slot is queued where it lies; any other is copied. */
 static enum vf_status sink_emit(struct vf_sink *base, const struct vf_event *ev,
 				struct vf_error *err)
 {
 	struct sink_thread *t = (struct sink_thread *)base;
-	enum vf_status st;
-	struct rec *r = next_rec(t, err, &st);
+	struct rec *r = free_rec(t);
 
-	if (r) {
-		r->type = REC_EVENT;
+	if (ev != &r->ev) {
 		r->ev = *ev;
 	}
-	return st;
+	r->type = REC_EVENT;
+	return queued(t, err);
 }
 
 static enum vf_status sink_discard(struct vf_sink *base, uint32_t cpu, int64_t ts_ns,
 				   uint64_t count, struct vf_error *err)
 {
 	struct sink_thread *t = (struct sink_thread *)base;
-	enum vf_status st;
-	struct rec *r = next_rec(t, err, &st);
+	struct rec *r = free_rec(t);
 
-	if (r) {
-		r->type = REC_DISCARD;
-		r->cpu = cpu;
-		r->ts_ns = ts_ns;
-		r->count = count;
-	}
-	return st;
+	r->type = REC_DISCARD;
+	r->cpu = cpu;
+	r->ts_ns = ts_ns;
+	r->count = count;
+	return queued(t, err);
 }
 
 /* Sends the last batch and joins the consumer; returns its error if any. */
@@ -173,6 +184,7 @@ static enum vf_status stop_thread(struct sink_thread *t, struct vf_error *err)
 	st = publish(t, true, err);
 	pthread_join(t->thread, NULL);
 	t->thread_running = false;
+	t->base.slot = NULL;
 	if (st == VF_OK && t->failed) {
 		*err = t->err;
 		st = err->status != VF_OK ? err->status : VF_ERR_IO;
@@ -229,6 +241,7 @@ struct vf_sink *vf_sink_thread_new(struct vf_sink *inner, struct vf_error *err)
 	t->base.free = sink_free;
 	t->base.discard = inner->discard ? sink_discard : NULL;
 	t->cur = &t->ring[0];
+	t->base.slot = &free_rec(t)->ev;
 	vf_error_clear(&t->err);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);

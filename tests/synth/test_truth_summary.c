@@ -51,7 +51,7 @@ static char *summary_of(const char *yaml, const char *name)
 {
 	struct vf_error err = {0};
 	struct vf_scenario *scn = vf_scenario_new_from_string(yaml, strlen(yaml), name, &err);
-	struct null_sink sink = {{null_emit, null_finish, null_free, NULL}, 0};
+	struct null_sink sink = {{.emit = null_emit, .finish = null_finish, .free = null_free}, 0};
 	struct vf_history *h;
 	struct vf_truth *t;
 	char *buf = NULL;

@@ -3,8 +3,9 @@
  * test_sink_thread.c - the writer-thread sink (synth/sink_thread.c): the
  * wrapped back end sees exactly the calls of the simulator, in order, so a
  * trace written through the thread is byte-identical to one written
- * directly (events copied into the ring, or built in its slot); a back-end error stops the run with that error; freeing before
- * finish joins the thread.
+ * directly (events copied into the ring, or built in its slot); a back-end
+ * error stops the run with that error; freeing before finish joins the
+ * thread.
  */
 #include "common/testutil.h"
 

@@ -62,6 +62,8 @@ struct sink_thread {
 static void *consumer_main(void *arg)
 {
 	struct sink_thread *t = arg;
+	/* read once: the producer writes base.slot, on the same cache line, at every event */
+	struct vf_sink *inner = t->inner;
 	bool failed = false;
 	struct vf_error err;
 
@@ -80,8 +82,8 @@ static void *consumer_main(void *arg)
 			const struct rec *r = &b->recs[i];
 			enum vf_status st =
 				r->type == REC_EVENT
-					? t->inner->emit(t->inner, &r->ev, &err)
-					: t->inner->discard(t->inner, r->cpu, r->ts_ns, r->count, &err);
+					? inner->emit(inner, &r->ev, &err)
+					: inner->discard(inner, r->cpu, r->ts_ns, r->count, &err);
 
 			failed = st != VF_OK;
 		}

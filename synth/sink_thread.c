@@ -19,11 +19,30 @@
 #include "synth/sink.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
 
-#define VF_SINK_THREAD_BATCH 8192
+#define VF_SINK_THREAD_BATCH 8192 /* 1024: 15 % slower, 32768: 13 % (1 M events) */
 #define VF_SINK_THREAD_BATCHES 4
+/*
+ * How long a side whose turn has not come spins before it sleeps on the
+ * condition variable (only with two CPUs or more). A sleeping consumer is
+ * woken by each batch, and the kernel's wake-up tends to put it on the
+ * producer's CPU, where the two then take turns while the other CPU idles;
+ * a spinning one stays on its own CPU and needs no wake-up. Longer than
+ * the producer takes to fill a batch (~0.5 ms), short enough to cost
+ * nothing visible when the other side is slow for long.
+ */
+#define VF_SINK_THREAD_SPIN_NS 2000000
 
 enum rec_type { REC_EVENT = 0, REC_DISCARD };
 
@@ -49,15 +68,50 @@ struct sink_thread {
 	bool thread_running;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	bool spin; /* two CPUs or more: wait by spinning first (VF_SINK_THREAD_SPIN_NS) */
+	/* changed under lock; read without it only while spinning */
+	_Atomic size_t head; /* batches published by the producer */
+	_Atomic size_t tail; /* batches consumed */
 	/* under lock */
-	size_t head;    /* batches published by the producer */
-	size_t tail;    /* batches consumed */
 	bool failed;    /* the back end returned an error: err holds it */
 	struct vf_error err;
 	/* producer only */
 	struct batch *cur; /* the batch being filled (ring[head % N]) */
 	bool finished;
 };
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Spins until *v differs from `from` (true), or VF_SINK_THREAD_SPIN_NS have
+ * passed (false: the caller sleeps on the condition variable instead).
+ */
+static bool spin_while_equal(const _Atomic size_t *v, size_t from)
+{
+	int64_t deadline = 0;
+
+	for (unsigned i = 1;; i++) {
+		if (atomic_load_explicit(v, memory_order_acquire) != from) {
+			return true;
+		}
+		cpu_relax();
+		if ((i & 255) == 0) {
+			int64_t t = now_ns();
+
+			if (!deadline) {
+				deadline = t + VF_SINK_THREAD_SPIN_NS;
+			} else if (t > deadline) {
+				return false;
+			}
+		}
+	}
+}
 
 static void *consumer_main(void *arg)
 {
@@ -71,11 +125,16 @@ static void *consumer_main(void *arg)
 	for (;;) {
 		struct batch *b;
 
+		size_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed); /* ours */
+
+		if (t->spin) {
+			(void)spin_while_equal(&t->head, tail);
+		}
 		pthread_mutex_lock(&t->lock);
-		while (t->tail == t->head) {
+		while (tail == atomic_load_explicit(&t->head, memory_order_relaxed)) {
 			pthread_cond_wait(&t->cond, &t->lock);
 		}
-		b = &t->ring[t->tail % VF_SINK_THREAD_BATCHES];
+		b = &t->ring[tail % VF_SINK_THREAD_BATCHES];
 		pthread_mutex_unlock(&t->lock);
 
 		for (size_t i = 0; i < b->len && !failed; i++) {
@@ -94,7 +153,7 @@ static void *consumer_main(void *arg)
 			t->failed = true;
 			t->err = err;
 		}
-		t->tail++;
+		atomic_store_explicit(&t->tail, tail + 1, memory_order_release);
 		pthread_cond_broadcast(&t->cond);
 		pthread_mutex_unlock(&t->lock);
 		if (last) {
@@ -110,12 +169,23 @@ static void *consumer_main(void *arg)
 static enum vf_status publish(struct sink_thread *t, bool last, struct vf_error *err)
 {
 	enum vf_status st = VF_OK;
+	size_t head = atomic_load_explicit(&t->head, memory_order_relaxed) + 1; /* ours */
 
 	t->cur->last = last;
 	pthread_mutex_lock(&t->lock);
-	t->head++;
+	atomic_store_explicit(&t->head, head, memory_order_release);
 	pthread_cond_broadcast(&t->cond);
-	while (!last && t->head - t->tail >= VF_SINK_THREAD_BATCHES) {
+	pthread_mutex_unlock(&t->lock);
+	if (!last && t->spin) {
+		size_t tail = atomic_load_explicit(&t->tail, memory_order_acquire);
+
+		if (head - tail >= VF_SINK_THREAD_BATCHES) {
+			(void)spin_while_equal(&t->tail, tail); /* the ring is full */
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	while (!last && head - atomic_load_explicit(&t->tail, memory_order_relaxed) >=
+	                    VF_SINK_THREAD_BATCHES) {
 		pthread_cond_wait(&t->cond, &t->lock);
 	}
 	if (t->failed) {
@@ -124,7 +194,7 @@ static enum vf_status publish(struct sink_thread *t, bool last, struct vf_error 
 	}
 	pthread_mutex_unlock(&t->lock);
 	if (!last) { /* after the last batch the ring may be full: no slot to take */
-		t->cur = &t->ring[t->head % VF_SINK_THREAD_BATCHES];
+		t->cur = &t->ring[head % VF_SINK_THREAD_BATCHES];
 		t->cur->len = 0;
 	}
 	return st;
@@ -244,6 +314,13 @@ struct vf_sink *vf_sink_thread_new(struct vf_sink *inner, struct vf_error *err)
 	t->base.discard = inner->discard ? sink_discard : NULL;
 	t->cur = &t->ring[0];
 	t->base.slot = &free_rec(t)->ev;
+	atomic_init(&t->head, 0);
+	atomic_init(&t->tail, 0);
+	{
+		cpu_set_t cpus;
+
+		t->spin = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
+	}
 	vf_error_clear(&t->err);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);

@@ -9,6 +9,7 @@
  */
 #include "common/testutil.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,36 @@ static void test_ctf_bytes_identical(void **state)
 	}
 }
 
+/*
+ * On one CPU the two sides do not spin (they would only delay each other):
+ * the sleep-and-wake path alone, through 17 ring batches, gives the same bytes.
+ */
+static void test_one_cpu_same_bytes(void **state)
+{
+	struct vf_scenario *scn = vf_test_corpus_scenario("default");
+	cpu_set_t all, one;
+	char a[4096], b[4096], cmd[8400];
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	}
+	snprintf(a, sizeof(a), "%s", vf_test_tmpdir("sink_thread_one_cpu_direct"));
+	snprintf(b, sizeof(b), "%s", vf_test_tmpdir("sink_thread_one_cpu_threaded"));
+	synth_ctf(scn, a, false);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	synth_ctf(scn, b, true); /* the writer thread inherits the one CPU */
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' && test -s '%s/channel0_0'", a, b, b);
+	assert_int_equal(vf_test_run(cmd, NULL, 0), 0);
+	vf_scenario_free(scn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +254,7 @@ int main(void)
 	    cmocka_unit_test(test_error_of_back_end_stops_the_run),
 	    cmocka_unit_test(test_free_before_finish_joins),
 	    cmocka_unit_test(test_ctf_bytes_identical),
+	    cmocka_unit_test(test_one_cpu_same_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,3 +64,18 @@ double vf_rng_normal_x(struct vf_rng *r, const struct vf_dist *d)
 	return (double)d->mean_ns +
 	       (double)d->stddev_ns * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
+
+int64_t vf_rng_sample_other(struct vf_rng *r, const struct vf_dist *d)
+{
+	switch (d->kind) {
+	case VF_DIST_EXP:
+		return vf_rng_clamp(d, (double)d->mean_ns * vf_rng_exp1(r));
+	case VF_DIST_UNIFORM:
+		return d->min_ns + (int64_t)vf_rng_below(r, (uint64_t)(d->max_ns - d->min_ns) + 1);
+	case VF_DIST_NORMAL:
+		return vf_rng_clamp(d, vf_rng_normal_x(r, d));
+	case VF_DIST_CONST:
+	default:
+		return d->mean_ns;
+	}
+}

@@ -80,26 +80,11 @@ static inline double vf_rng_exp1(struct vf_rng *r)
 /* mean + stddev x a standard normal (Box-Muller). */
 double vf_rng_normal_x(struct vf_rng *r, const struct vf_dist *d);
 
-/* A sample of d in ns, clamped to [d->min_ns, d->max_ns] and never negative. */
-static inline int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d)
+/* x (ns) rounded half up and clamped to [d->min_ns, d->max_ns] (NaN: min_ns). */
+static inline int64_t vf_rng_clamp(const struct vf_dist *d, double x)
 {
-	double x;
 	int64_t v;
 
-	switch (d->kind) {
-	case VF_DIST_CONST:
-		return d->mean_ns;
-	case VF_DIST_EXP:
-		x = (double)d->mean_ns * vf_rng_exp1(r);
-		break;
-	case VF_DIST_UNIFORM:
-		return d->min_ns + (int64_t)vf_rng_below(r, (uint64_t)(d->max_ns - d->min_ns) + 1);
-	case VF_DIST_NORMAL:
-		x = vf_rng_normal_x(r, d);
-		break;
-	default:
-		return d->mean_ns;
-	}
 	if (!(x >= (double)d->min_ns)) {
 		return d->min_ns;
 	}
@@ -108,6 +93,21 @@ static inline int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d)
 	}
 	v = (int64_t)(x + 0.5); /* x >= min_ns >= 0: round half up */
 	return v < d->min_ns ? d->min_ns : v > d->max_ns ? d->max_ns : v;
+}
+
+/* vf_rng_sample() of the distributions other than exp (rng.c). */
+int64_t vf_rng_sample_other(struct vf_rng *r, const struct vf_dist *d);
+
+/*
+ * A sample of d in ns, clamped to [d->min_ns, d->max_ns] and never negative.
+ * Exponential (nearly every latency of a scenario) inline, the rest in rng.c.
+ */
+static inline int64_t vf_rng_sample(struct vf_rng *r, const struct vf_dist *d)
+{
+	if (d->kind == VF_DIST_EXP) {
+		return vf_rng_clamp(d, (double)d->mean_ns * vf_rng_exp1(r));
+	}
+	return vf_rng_sample_other(r, d);
 }
 
 #endif /* VMFLOW_SYNTH_RNG_H */

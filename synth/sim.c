@@ -26,45 +26,19 @@
 
 #define STAGGER_NS 10000
 
-/*
- * The pending actions, sorted by decreasing (t, seq): the next one is the
- * last. A push shifts the entries due before it one slot up (usually a few:
- * most actions are a thread's next step, due soon), a pop takes the last.
- */
-enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, uint32_t id,
-                           uint64_t gen)
+/* The queue is full: doubles it (vf_sim_push, inline in sim_internal.h). */
+enum vf_status vf_sim_queue_grow(struct vf_sim *s)
 {
-	struct vf_sim_action a = {t, s->seq++, gen, id, (uint32_t)type};
-	size_t i;
+	size_t cap = s->queue_cap ? s->queue_cap * 2 : 256;
+	struct vf_sim_action *n = realloc(s->queue, cap * sizeof(*n));
 
-	if (s->queue_len == s->queue_cap) {
-		size_t cap = s->queue_cap ? s->queue_cap * 2 : 256;
-		struct vf_sim_action *n = realloc(s->queue, cap * sizeof(*n));
-
-		if (!n) {
-			VF_ERROR_SET(s->err, VF_ERR_NOMEM, NULL, "out of memory (simulator queue)");
-			return VF_ERR_NOMEM;
-		}
-		s->queue = n;
-		s->queue_cap = cap;
+	if (!n) {
+		VF_ERROR_SET(s->err, VF_ERR_NOMEM, NULL, "out of memory (simulator queue)");
+		return VF_ERR_NOMEM;
 	}
-	i = s->queue_len++;
-	/* a's seq is the largest yet: an entry is due before a iff its t <= a's */
-	while (i > 0 && s->queue[i - 1].t <= t) {
-		s->queue[i] = s->queue[i - 1];
-		i--;
-	}
-	s->queue[i] = a;
+	s->queue = n;
+	s->queue_cap = cap;
 	return VF_OK;
-}
-
-enum vf_status vf_sim_schedule_step(struct vf_sim *s, struct vf_sim_thread *th,
-                                    enum vf_sim_step step, int64_t t)
-{
-	th->gen++;
-	th->step = step;
-	th->step_t = t;
-	return vf_sim_push(s, t, VF_SIM_ACT_STEP, vf_sim_thread_index(s, th), th->gen);
 }
 
 /*

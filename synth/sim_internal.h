@@ -206,11 +206,7 @@ struct vf_sim {
 };
 
 /* sim.c */
-enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type, uint32_t id,
-                           uint64_t gen);
-/* Replaces the thread's pending step by `step` at time t. */
-enum vf_status vf_sim_schedule_step(struct vf_sim *s, struct vf_sim_thread *th,
-                                    enum vf_sim_step step, int64_t t);
+enum vf_status vf_sim_queue_grow(struct vf_sim *s);
 /* trace.discard: *drop is set when ev falls in a loss window of its CPU. */
 enum vf_status vf_sim_apply_discards(struct vf_sim *s, const struct vf_event *ev, bool *drop);
 
@@ -275,6 +271,41 @@ static inline int64_t vf_sim_latency(struct vf_sim_thread *th, const struct vf_d
 static inline uint32_t vf_sim_thread_index(const struct vf_sim *s, const struct vf_sim_thread *th)
 {
 	return (uint32_t)(th - s->threads);
+}
+
+/*
+ * Queues an action. The pending actions are sorted by decreasing (t, seq):
+ * the next one is the last. A push shifts the entries due before it one slot
+ * up (usually a few: most actions are a thread's next step, due soon), a pop
+ * takes the last.
+ */
+static inline enum vf_status vf_sim_push(struct vf_sim *s, int64_t t, enum vf_sim_act type,
+                                         uint32_t id, uint64_t gen)
+{
+	struct vf_sim_action a = {t, s->seq++, gen, id, (uint32_t)type};
+	size_t i;
+
+	if (s->queue_len == s->queue_cap && vf_sim_queue_grow(s) != VF_OK) {
+		return VF_ERR_NOMEM;
+	}
+	i = s->queue_len++;
+	/* a's seq is the largest yet: an entry is due before a iff its t <= a's */
+	while (i > 0 && s->queue[i - 1].t <= t) {
+		s->queue[i] = s->queue[i - 1];
+		i--;
+	}
+	s->queue[i] = a;
+	return VF_OK;
+}
+
+/* Replaces the thread's pending step by `step` at time t. */
+static inline enum vf_status vf_sim_schedule_step(struct vf_sim *s, struct vf_sim_thread *th,
+                                                  enum vf_sim_step step, int64_t t)
+{
+	th->gen++;
+	th->step = step;
+	th->step_t = t;
+	return vf_sim_push(s, t, VF_SIM_ACT_STEP, vf_sim_thread_index(s, th), th->gen);
 }
 
 /* host_sched.c */

@@ -124,21 +124,24 @@ hf() {
 # Time (s) of a command over RUNS runs after a warm-up: median_of NAME PREPARE CMD.
 median_of() { hf "$1" "$RUNS" 1 "$2" "$3" median; }
 
-# One run of a command (the pairs below): one_run NAME PREPARE CMD.
-one_run() { hf "$1" 1 0 "$2" "$3" 'times[0]'; }
+# One timed run of a command (the pairs below), after WARMUP untimed ones (default 0):
+# one_run NAME PREPARE CMD [WARMUP].
+one_run() { hf "$1" 1 "${4:-0}" "$2" "$3" 'times[0]'; }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-# paired NAME PREP_A CMD_A PREP_B CMD_B: runs A and B alternately, one warm-up pair then
-# RUNS pairs, so that a slow spell of a shared machine (this one's speed drifts by tens of
-# percent over minutes) hits both sides of a ratio alike. Prints
+# paired NAME PREP_A CMD_A PREP_B CMD_B [WARMUP]: runs A and B alternately, one warm-up
+# pair then RUNS pairs, so that a slow spell of a shared machine (this one's speed drifts by
+# tens of percent over minutes) hits both sides of a ratio alike. WARMUP (default 0):
+# untimed runs of the same command right before each timed one, for commands so short that
+# the CPUs' wake-up after hyperfine's own start-up shows (figure A). Prints
 # "median_A median_B median_of_the_pairs'_A/B".
 paired() {
-  local name=$1 pa=$2 ca=$3 pb=$4 cb=$5 i ta tb
+  local name=$1 pa=$2 ca=$3 pb=$4 cb=$5 warm=${6:-0} i ta tb
   local -a as=() bs=() rs=()
   for i in $(seq 0 "$RUNS"); do
-    ta=$(one_run "$name-a$i" "$pa" "$ca")
-    tb=$(one_run "$name-b$i" "$pb" "$cb")
+    ta=$(one_run "$name-a$i" "$pa" "$ca" "$warm")
+    tb=$(one_run "$name-b$i" "$pb" "$cb" "$warm")
     [ "$i" = 0 ] && continue
     as+=("$ta"); bs+=("$tb"); rs+=("$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.6f", (b > 0 ? a / b : 0) }')")
   done
@@ -230,13 +233,14 @@ say "$(printf '%-6s %12s %10s %12s %12s %8s' size events synth_s 'synth_Mev/s' '
 for size in $SIZES; do
   name=t-$size
   read -r T_BT[$size] t_synth r <<<"$(paired "a-$size" "" "babeltrace2 $WORK/$name/kernel -c sink.utils.dummy" \
-    "rm -rf $WORK/$name/synth-out" "$VMFLOW synth $WORK/$name/scenario.yaml -o $WORK/$name/synth-out")"
+    "rm -rf $WORK/$name/synth-out" "$VMFLOW synth $WORK/$name/scenario.yaml -o $WORK/$name/synth-out" 1)"
   rm -rf "$WORK/$name/synth-out"
   say "$(printf '%-6s %12s %10.3f %12s %12s %7.2fx' "$size" "${N[$size]}" "$t_synth" \
     "$(per_s "${N[$size]}" "$t_synth")" "$(per_s "${N[$size]}" "${T_BT[$size]}")" "$r")"
 done
 say "(target: >= 15 M events/s, >= 5x babeltrace2's read rate; synth time includes the simulation;"
-say " ratio: median over the pairs of babeltrace2's time / synth's, run alternately)"
+say " ratio: median over the pairs of babeltrace2's time / synth's, run alternately; each timed"
+say " run right after an untimed one of the same command)"
 say ""
 fi
 

@@ -71,7 +71,8 @@ struct sink_thread {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool spin; /* two CPUs or more: wait by spinning first (VF_SINK_THREAD_SPIN_NS) */
-	/* changed under lock; read without it only while spinning */
+	/* each written under lock by its own side, which reads it freely; the other side
+	 * reads it without the lock only while spinning */
 	_Atomic size_t head; /* batches published by the producer */
 	_Atomic size_t tail; /* batches consumed */
 	/* under lock */
@@ -130,9 +131,8 @@ static void *consumer_main(void *arg)
 
 	vf_error_clear(&err);
 	for (;;) {
-		struct batch *b;
-
 		size_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed); /* ours */
+		struct batch *b;
 
 		if (t->spin) {
 			(void)spin_while_equal(&t->head, tail);

@@ -86,15 +86,18 @@ cmp -s "$T/a.tsv" "$T/b.tsv" && ok "same scenario: identical truth" || not_ok "s
 "$VMFLOW" synth "$C/preempt-vm.yaml" -o "$T/c" --seed 99 --truth "$T/c.tsv" >/dev/null
 cmp -s "$T/a.tsv" "$T/c.tsv" && not_ok "--seed changes the truth" || ok "--seed changes the truth"
 
-# --- the stream files go to disk as they grow (common/write_behind.h: from 16 MiB per
-# stream; VMFLOW_WRITE_BEHIND=1 moves that to 1 MiB): same bytes, and all but the last
-# 32 MiB window of a 43 MiB stream left the page cache; =0 leaves it all there.
+# --- the stream files go to disk as they grow (common/write_behind.h: per stream from
+# 512 MiB / CPUs, at least 16 MiB; VMFLOW_WRITE_BEHIND=1 moves that to 1 MiB): same bytes, and all but the last
+# 32 MiB window of a 43 MiB stream left the page cache; =0 leaves it all there, and so
+# does the default on one CPU (512 MiB per stream).
 printf 'seed: 5\nduration: 3s\nhost:\n  cpus: 1\nvms:\n  - name: busy\n    vcpus: 1\n    exits:\n      rate: 2us\n      handling: {dist: exp, mean: 1us}\n' > "$T/stream.yaml"
 VMFLOW_WRITE_BEHIND=1 "$VMFLOW" synth "$T/stream.yaml" -o "$T/streamed" >/dev/null
 VMFLOW_WRITE_BEHIND=0 "$VMFLOW" synth "$T/stream.yaml" -o "$T/cached" >/dev/null
+env -u VMFLOW_WRITE_BEHIND "$VMFLOW" synth "$T/stream.yaml" -o "$T/default" >/dev/null
 # (residency first: reading the files back caches them)
 read -r res size <<<"$(fincore --bytes --noheadings --output RES,SIZE "$T/streamed/channel0_0")"
 read -r res0 size0 <<<"$(fincore --bytes --noheadings --output RES,SIZE "$T/cached/channel0_0")"
+read -r resd sized <<<"$(fincore --bytes --noheadings --output RES,SIZE "$T/default/channel0_0")"
 diff -r "$T/streamed" "$T/cached" >/dev/null && ok "write-behind: the same trace bytes" || not_ok "write-behind changed the trace"
 if [ "$(stat -f -c %T "$T")" = tmpfs ]; then
   ok "write-behind: not checked on tmpfs (no sync_file_range)"
@@ -103,6 +106,7 @@ else
     && ok "write-behind: $res of $size bytes still cached (the last window)" \
     || not_ok "write-behind: $res of $size bytes still cached"
   expect_eq "$res0" "$size0" "VMFLOW_WRITE_BEHIND=0: the whole stream file stays cached"
+  expect_eq "$resd" "$sized" "default, one CPU: a 43 MiB stream stays cached (streamed from 512 MiB)"
 fi
 
 finish

@@ -134,7 +134,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 
 # pair then RUNS pairs, so that a slow spell of a shared machine (this one's speed drifts by
 # tens of percent over minutes) hits both sides of a ratio alike. WARMUP (default 0):
 # untimed runs of the same command right before each timed one, for commands so short that
-# the CPUs' wake-up after hyperfine's own start-up shows (figure A). Prints
+# their first touch of memory shows (figure A: on a VM that hands freed memory back to its
+# host, a 1 M synth takes 57 ms right after another, 68 ms after 1.5 s idle). Prints
 # "median_A median_B median_of_the_pairs'_A/B".
 paired() {
   local name=$1 pa=$2 ca=$3 pb=$4 cb=$5 warm=${6:-0} i ta tb

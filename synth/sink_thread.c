@@ -80,7 +80,6 @@ struct sink_thread {
 	struct vf_error err;
 	/* producer only */
 	struct batch *cur; /* the batch being filled (ring[head % N]) */
-	bool finished;
 };
 
 static int64_t now_ns(void)
@@ -276,7 +275,6 @@ static enum vf_status sink_finish(struct vf_sink *base, int64_t end_ns, struct v
 	struct sink_thread *t = (struct sink_thread *)base;
 	enum vf_status st = stop_thread(t, err);
 
-	t->finished = true;
 	return st != VF_OK ? st : t->inner->finish(t->inner, end_ns, err);
 }
 

@@ -187,6 +187,23 @@ static void synth_ctf(const struct vf_scenario *scn, const char *dir, bool threa
 	sink->free(sink);
 }
 
+/* Writes scn directly and through the thread, under names ending in tag: the same bytes? */
+static void expect_same_bytes(const struct vf_scenario *scn, const char *tag)
+{
+	char a[4096], b[4096], name[128], cmd[8400];
+
+	snprintf(name, sizeof(name), "sink_thread_direct_%s", tag);
+	snprintf(a, sizeof(a), "%s", vf_test_tmpdir(name));
+	snprintf(name, sizeof(name), "sink_thread_threaded_%s", tag);
+	snprintf(b, sizeof(b), "%s", vf_test_tmpdir(name));
+	synth_ctf(scn, a, false);
+	synth_ctf(scn, b, true);
+	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' && test -s '%s/channel0_0'", a, b, b);
+	if (vf_test_run(cmd, NULL, 0) != 0) {
+		fail_msg("%s: the threaded trace differs from the direct one", tag);
+	}
+}
+
 /*
  * discard: the events are copied into the ring (a loss may be queued while one is built);
  * the others are built in the ring's slot: every payload kind (devices, IPIs, nested
@@ -194,25 +211,14 @@ static void synth_ctf(const struct vf_scenario *scn, const char *dir, bool threa
  */
 static void test_ctf_bytes_identical(void **state)
 {
-	static const char *const names[] = {"discard", "disk-net", "ipi", "nested-svm",
-	                                    "processes", "default"};
-	char a[4096], b[4096], cmd[8400];
+	static const char *const names[] = {"discard",    "disk-net",  "ipi",
+	                                    "nested-svm", "processes", "default"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct vf_scenario *scn = vf_test_corpus_scenario(names[i]);
-		char tag[64];
 
-		snprintf(tag, sizeof(tag), "sink_thread_direct_%s", names[i]);
-		snprintf(a, sizeof(a), "%s", vf_test_tmpdir(tag));
-		snprintf(tag, sizeof(tag), "sink_thread_threaded_%s", names[i]);
-		snprintf(b, sizeof(b), "%s", vf_test_tmpdir(tag));
-		synth_ctf(scn, a, false);
-		synth_ctf(scn, b, true);
-		snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' && test -s '%s/channel0_0'", a, b, b);
-		if (vf_test_run(cmd, NULL, 0) != 0) {
-			fail_msg("%s: the threaded trace differs from the direct one", names[i]);
-		}
+		expect_same_bytes(scn, names[i]);
 		vf_scenario_free(scn);
 	}
 }
@@ -225,7 +231,6 @@ static void test_one_cpu_same_bytes(void **state)
 {
 	struct vf_scenario *scn = vf_test_corpus_scenario("default");
 	cpu_set_t all, one;
-	char a[4096], b[4096], cmd[8400];
 
 	(void)state;
 	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
@@ -236,14 +241,10 @@ static void test_one_cpu_same_bytes(void **state)
 			break;
 		}
 	}
-	snprintf(a, sizeof(a), "%s", vf_test_tmpdir("sink_thread_one_cpu_direct"));
-	snprintf(b, sizeof(b), "%s", vf_test_tmpdir("sink_thread_one_cpu_threaded"));
-	synth_ctf(scn, a, false);
+	/* both runs on the one CPU; the writer thread inherits it */
 	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
-	synth_ctf(scn, b, true); /* the writer thread inherits the one CPU */
+	expect_same_bytes(scn, "one_cpu");
 	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
-	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' && test -s '%s/channel0_0'", a, b, b);
-	assert_int_equal(vf_test_run(cmd, NULL, 0), 0);
 	vf_scenario_free(scn);
 }
 
